@@ -1,0 +1,1 @@
+"""csm-coach: a Slack app that coaches Customer Success Managers."""

@@ -1,0 +1,66 @@
+"""Settings from the environment or `.env` (SPEC §3). Nothing is read at import time."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class MissingSetting(RuntimeError):
+    """A setting the chosen verb needs is not set; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    database_url: str = "sqlite:///csm-coach.db"
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = 3000
+    web_concurrency: int = Field(default=1, ge=1)
+    csm_coach_admins: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_url(cls, value: str) -> str:
+        """Heroku-style `postgres://` and bare `postgresql://` both mean psycopg 3."""
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # slack_sdk joins base_url + method name, so the slash matters.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("csm_coach_admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+        return value
+
+    def require(self, *names: str) -> None:
+        """Raise MissingSetting naming the first unset variable among `names`."""
+        for name in names:
+            value = getattr(self, name)
+            if value is None or (isinstance(value, SecretStr) and not value.get_secret_value()):
+                raise MissingSetting(f"{name.upper()} is not set: put it in the environment or in .env")
+
+    def secret(self, name: str) -> str:
+        self.require(name)
+        return getattr(self, name).get_secret_value()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,73 @@
+"""The records: teams, people, segment bands, accounts and their daily usage."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import Column, Date, Float, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    CSM = "csm"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    channel_id: str | None = Field(default=None, max_length=32)
+    post_time: str = Field(default="09:00", max_length=5)
+    # None until set with `team set --timezone`: the members' most common zone is used meanwhile.
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_user_id: str = Field(index=True, unique=True, max_length=32)
+    email: str = Field(index=True, unique=True, max_length=320)
+    name: str = Field(max_length=200)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    role: str = Field(default=Role.CSM.value, max_length=16)
+    timezone: str = Field(default="UTC", max_length=64)
+    # People left out of a later team file are kept (they may still own accounts) but inactive.
+    active: bool = Field(default=True)
+
+
+class SegmentBand(SQLModel, table=True):
+    """Recommended accounts per CSM for one segment; data, so a workspace can edit it."""
+
+    __tablename__ = "segment_band"
+
+    key: str = Field(primary_key=True, max_length=32)
+    label: str = Field(max_length=64)
+    band_low: int = Field(gt=0)
+    band_high: int = Field(gt=0)
+    position: int = Field(default=0)
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(index=True, unique=True, max_length=200)
+    name: str = Field(max_length=300)
+    segment_key: str = Field(foreign_key="segment_band.key", max_length=32)
+    arr: float = Field(default=0)
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    start_date: date
+    renewal_date: date | None = None
+    last_review_date: date | None = None
+
+
+class Usage(SQLModel, table=True):
+    """One number per account and day. Clustered on (account, day) so a window read is one range scan."""
+
+    __tablename__ = "usage"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    account_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    )
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    value: float = Field(sa_column=Column(Float, nullable=False))

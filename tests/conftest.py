@@ -1,0 +1,78 @@
+"""Shared fixtures: a real, migrated database per test.
+
+With DATABASE_URL pointing at PostgreSQL (as `.ci/run` does on its second pass) every test runs
+there, on a schema migrated once and emptied between tests; otherwise each test gets its own
+SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.db import get_engine, is_sqlite, migrate
+
+DATA_TABLES = ("usage", "account", "person", "team")
+
+
+def database_url_under_test() -> str | None:
+    raw = os.environ.get("DATABASE_URL")
+    if not raw or raw.startswith("sqlite"):
+        return None
+    return Settings(database_url=raw).database_url
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = get_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, _sqlite_template: Path) -> Iterator[str]:
+    """URL of an empty, migrated database with the default bands seeded."""
+    pg_url = database_url_under_test()
+    if pg_url is None:
+        path = tmp_path / "csm-coach.db"
+        shutil.copy(_sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    engine = get_engine(pg_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DELETE FROM segment_band"))
+        conn.execute(
+            text(
+                "INSERT INTO segment_band (key, label, band_low, band_high, position) VALUES "
+                "('smb', 'Digital / SMB', 125, 200, 1), ('mid_market', 'Mid-market', 80, 125, 2), "
+                "('large', 'Large', 40, 80, 3), ('enterprise', 'Enterprise', 10, 40, 4)"
+            )
+        )
+    yield pg_url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    yield get_engine(database_url)
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def on_sqlite(engine: Engine) -> bool:
+    return is_sqlite(engine)
