@@ -1,0 +1,196 @@
+"""The `csm-coach` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from bot.config import MissingSetting, Settings, get_settings
+from bot.db import get_engine, migrate, session_scope
+from bot.errors import UserFacingError
+from bot.importers.errors import CsvError, ImportResult
+
+app = typer.Typer(
+    name="csm-coach",
+    help="csm-coach: coaches Customer Success Managers in Slack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+import_app = typer.Typer(help="Import a CSV file (all-or-nothing): team, accounts or usage.", no_args_is_help=True)
+team_app = typer.Typer(help="Team settings: channel, post time, time zone.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(team_app, name="team")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def ready_engine(settings: Settings) -> Engine:
+    """The configured database, its schema brought up to date."""
+    engine = get_engine(settings.database_url)
+    migrate(engine)
+    return engine
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    settings = get_settings()
+    ready_engine(settings)
+    console.print(f"Database schema is up to date ({get_engine(settings.database_url).url.render_as_string()}).")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+) -> None:
+    """HTTP mode on PORT: POST /slack/events (Slack-signed) and GET /healthz."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.require("slack_bot_token", "slack_signing_secret")
+    ready_engine(settings)
+    uvicorn.run(
+        "bot.web:asgi_factory",
+        factory=True,
+        host=host,
+        port=settings.port,
+        workers=settings.web_concurrency,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@app.command()
+def run() -> None:
+    """Socket Mode (SLACK_APP_TOKEN): for a laptop or a single box, no public URL needed."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack.app import create_app
+
+    settings = get_settings()
+    settings.require("slack_bot_token", "slack_app_token")
+    engine = ready_engine(settings)
+    bolt = create_app(settings, engine=engine, socket_mode=True)
+    SocketModeHandler(bolt, settings.secret("slack_app_token")).start()
+
+
+@contextmanager
+def progress_bar(path: Path) -> Iterator[Callable[[int, int], None]]:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    ) as progress:
+        task = progress.add_task(path.name, total=max(path.stat().st_size, 1))
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def run_import(kind: str, path: Path) -> None:
+    from bot.importers.accounts import import_accounts
+    from bot.importers.team import import_team
+    from bot.importers.usage import import_usage
+
+    importer: Callable[..., ImportResult] = {
+        "team": import_team,
+        "accounts": import_accounts,
+        "usage": import_usage,
+    }[kind]
+    if not path.is_file():
+        raise UserFacingError(f"{path}: no such file")
+    engine = ready_engine(get_settings())
+    with progress_bar(path) as progress:
+        result = importer(path, engine=engine, progress=progress)
+    console.print(result.summary())
+
+
+@import_app.command("team")
+def import_team_cmd(file: Annotated[Path, typer.Argument(help="slack_user_id,email,name,team,role,timezone")]) -> None:
+    """People and teams; the file is the whole roster."""
+    run_import("team", file)
+
+
+@import_app.command("accounts")
+def import_accounts_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="external_id,name,segment,arr,owner,start_date,renewal_date[,last_review_date]")
+    ],
+) -> None:
+    """Accounts, updated by external_id (an owner change moves the account)."""
+    run_import("accounts", file)
+
+
+@import_app.command("usage")
+def import_usage_cmd(file: Annotated[Path, typer.Argument(help="external_id,date,value")]) -> None:
+    """Daily usage per account; a day imported again replaces its value."""
+    run_import("usage", file)
+
+
+@team_app.command("set")
+def team_set(
+    team: Annotated[str, typer.Argument(help="Team name as in the team file.")],
+    channel: Annotated[str | None, typer.Option(help="Slack channel id (C…) for the daily post.")] = None,
+    post_time: Annotated[str | None, typer.Option(help="Local time of the daily post, HH:MM.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Europe/London.")] = None,
+) -> None:
+    """Where and when a team's daily post goes (default 09:00 in the team's time zone)."""
+    from bot.services import teams
+
+    engine = ready_engine(get_settings())
+    with session_scope(engine) as session:
+        updated = teams.configure(session=session, name=team, channel=channel, post_time=post_time, timezone=timezone)
+        console.print(teams.describe(updated, session=session))
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option(help="SQLite file to (re)create for the demo.")] = Path("csm-coach-demo.db"),
+    today: Annotated[str | None, typer.Option(help="Pretend today is this date (YYYY-MM-DD).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic company.")] = 7,
+) -> None:
+    """Build a realistic synthetic company in SQLite and show what the bot would say (no Slack needed)."""
+    from bot.demo.run import run_demo
+
+    day = parse_day(today) if today else datetime.now(ZoneInfo("UTC")).date()
+    run_demo(console, db_path=db, today=day, seed=seed)
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserFacingError(f"--today: {value!r} is not a date like 2026-11-22") from None
+
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except (MissingSetting, UserFacingError, CsvError) as exc:
+        errors.print(f"csm-coach: {exc}", markup=False, highlight=False)
+        sys.exit(2 if isinstance(exc, MissingSetting) else 1)
+    except OperationalError as exc:
+        errors.print(f"csm-coach: cannot use the database: {exc.orig}", markup=False, highlight=False)
+        sys.exit(1)

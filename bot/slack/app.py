@@ -1,0 +1,67 @@
+"""The Bolt app: one DB session per request, one error handler, the listeners."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.db import session_scope
+from bot.errors import UserFacingError
+from bot.slack.blocks.common import Message, plain_message
+from bot.slack.client import make_client
+from bot.slack.listeners import commands, events
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False) -> App:
+    bot_token = settings.secret("slack_bot_token")
+    signing_secret = "" if socket_mode else settings.secret("slack_signing_secret")
+
+    def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        # One workspace, one bot token: no auth.test round trip before every first request.
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=bot_token)
+
+    app = App(
+        signing_secret=signing_secret,
+        client=make_client(settings),
+        authorize=authorize,
+        # Answers are computed before the ack, so the DB session can wrap the whole request.
+        process_before_response=True,
+        request_verification_enabled=not socket_mode,
+    )
+
+    @app.middleware
+    def db_session(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context["settings"] = settings
+        with session_scope(engine) as session:
+            context["session"] = session
+            return next()
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
+        return error_response(error, body)
+
+    commands.register(app)
+    events.register(app)
+    return app
+
+
+def error_response(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """Domain errors reach the user as said; anything else is logged under a reference they can quote."""
+    if isinstance(error, UserFacingError):
+        message: Message = plain_message(str(error))
+    else:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("unexpected error (ref %s) handling %s", ref, body.get("command") or body.get("type"), exc_info=error)
+        message = plain_message(f"Sorry, something went wrong on my side (ref `{ref}`). Please try again in a minute.")
+    if "command" in body:
+        return BoltResponse(status=200, body=message.ephemeral(), headers={"content-type": "application/json"})
+    return BoltResponse(status=200, body="")

@@ -1,0 +1,139 @@
+"""`/myload` and `/teamload` messages: pure builders from books to Block Kit."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import DividerBlock, HeaderBlock, PlainTextObject, SectionBlock
+
+from bot.domain.bands import BookLoad, Verdict, survey_position, totango_reference
+from bot.services.books import Book
+from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, Message, context, escape, mrkdwn, pack_lines, section
+
+VERDICT_ICON = {Verdict.OVER: ":red_circle:", Verdict.WITHIN: ":large_green_circle:", Verdict.UNDER: ":large_yellow_circle:"}
+
+
+def money(amount: float) -> str:
+    if amount >= 1_000_000:
+        return f"${amount / 1_000_000:.1f}M"
+    if amount >= 1_000:
+        return f"${amount / 1_000:.1f}k"
+    return f"${amount:,.0f}"
+
+
+def accounts(n: int) -> str:
+    return f"{n:,} account" + ("" if n == 1 else "s")
+
+
+def headroom_line(load: BookLoad) -> str:
+    main = load.main_segment
+    if main is None or load.headroom is None:
+        return "No accounts yet, so the whole band is free."
+    label = main.label
+    if load.headroom < 0:
+        return f"*{accounts(-load.headroom)} over* the top of the band (counted in {label}, your main segment)."
+    if load.verdict is Verdict.UNDER:
+        to_bottom = math.ceil((1 - load.load_at_bottom) * main.low)
+        return (
+            f"*{accounts(to_bottom)}* more in {label} would bring you to the bottom of the band; "
+            f"room for {load.headroom:,} before its top."
+        )
+    if load.headroom == 0:
+        return f"Exactly at the top of the band: no room for another {label} account."
+    return f"Room for *{accounts(load.headroom)} more* in {label} (your main segment) before the top of the band."
+
+
+def verdict_line(load: BookLoad) -> str:
+    icon = VERDICT_ICON[load.verdict]
+    if len(load.segments) > 1:
+        basis = "your mixed book, each segment weighed against its own band"
+    else:
+        basis = "one full book at the top of the band"
+    return (
+        f"{icon} *{load.verdict.words.capitalize()}* — {load.percent_of_top}% of {basis} "
+        f"({round(load.load_at_bottom * 100)}% of one at its bottom)."
+    )
+
+
+def industry_context(book: Book) -> str:
+    total = book.load.total
+    position = survey_position(total)
+    if position.bracket is None:
+        survey = (
+            f"{accounts(total)} is beyond every bracket in Vitally's survey of B2B SaaS companies "
+            "(the largest, 101–200 customers per CSM, holds 1% of them)."
+        )
+    else:
+        survey = (
+            f"Vitally's survey of B2B SaaS companies: {position.share_in_bracket}% run {position.bracket} "
+            f"customers per CSM like you; {position.share_fewer}% run fewer, {position.share_more}% more."
+        )
+    reference, which = totango_reference(book.mean_arr)
+    totango = f"Totango's data: ~{reference} per CSM for {which}"
+    if total:
+        totango += f" (yours average {money(book.mean_arr)} ARR)"
+    return f"{survey} {totango}; outliers run 400–500."
+
+
+def myload_message(book: Book, *, own: bool) -> Message:
+    load = book.load
+    who = "Your" if own else f"{escape(book.person.name)}'s"
+    title = f"{who} book: {accounts(load.total)}"
+    if load.total == 0:
+        body = (
+            f"{'You own' if own else escape(book.person.name) + ' owns'} no accounts yet. Accounts arrive with "
+            "`csm-coach import accounts FILE.csv`, the `owner` column naming a Slack id or email."
+        )
+        return Message(text=f"{title}.", blocks=[HeaderBlock(text=PlainTextObject(text=title)), section(body)])
+
+    fields = [
+        mrkdwn(f"*{s.band.label}*\n{accounts(s.count)} · band {s.band.low}–{s.band.high}") for s in load.segments
+    ]
+    blocks = [
+        HeaderBlock(text=PlainTextObject(text=title[:150])),
+        section(verdict_line(load)),
+        SectionBlock(fields=fields[:10]),
+        section(headroom_line(load)),
+        DividerBlock(),
+        context(industry_context(book)),
+    ]
+    text = f"{title} — {load.verdict.words} ({load.percent_of_top}% of the top of the band)."
+    return Message(text=text, blocks=blocks)
+
+
+def teamload_line(book: Book) -> str:
+    load = book.load
+    mix = ", ".join(f"{s.band.label} {s.count}" for s in load.segments) or "no accounts"
+    if load.headroom is None:
+        room = ""
+    elif load.headroom < 0:
+        room = f", {-load.headroom} over"
+    else:
+        room = f", room for {load.headroom}"
+    inactive = "" if book.person.active else " _(not in the roster)_"
+    return (
+        f"{VERDICT_ICON[load.verdict]} `{load.percent_of_top:>4}%` <@{book.person.slack_user_id}>{inactive} — "
+        f"{accounts(load.total)} ({mix}) · {load.verdict.words}{room}"
+    )
+
+
+def teamload_message(team_name: str, books: Sequence[Book]) -> Message:
+    ordered = sorted(books, key=lambda b: (-b.load.load_at_top, b.person.name))
+    total = sum(b.load.total for b in ordered)
+    tally = {v: sum(1 for b in ordered if b.load.verdict is v) for v in Verdict}
+    title = f"Team {team_name}: {len(ordered)} CSMs, {accounts(total)}"
+    summary = f"{tally[Verdict.OVER]} over band · {tally[Verdict.WITHIN]} within · {tally[Verdict.UNDER]} under"
+    if not ordered:
+        return Message(
+            text=f"Team {team_name} has no CSMs in the roster yet.",
+            blocks=[section(f"Team *{escape(team_name)}* has no CSMs in the roster yet.")],
+        )
+    head = [HeaderBlock(text=PlainTextObject(text=title[:150])), section(summary)]
+    footer = context("Sorted by load: share of one full book at the top of each segment's band.")
+    lines, left_out = pack_lines([teamload_line(b) for b in ordered], max_blocks=MAX_MESSAGE_BLOCKS - 4)
+    blocks = [*head, *lines]
+    if left_out:
+        blocks.append(context(f"+{left_out} more CSMs with lower load not shown."))
+    blocks.append(footer)
+    return Message(text=f"{title} — {summary}.", blocks=blocks)

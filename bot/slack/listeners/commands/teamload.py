@@ -1,0 +1,76 @@
+"""`/teamload [TEAM | channel | help]`: one line per CSM of a team, for managers and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.models import Role, Team
+from bot.services import books, people
+from bot.slack.blocks import help as help_blocks
+from bot.slack.blocks.common import Message, escape, plain_message
+from bot.slack.blocks.load import teamload_message
+
+
+def register(app: App) -> None:
+    app.command("/teamload")(handle_teamload)
+
+
+def handle_teamload(ack: Ack, command: dict[str, Any], session: Session, settings: Settings) -> None:
+    ack(**answer(command, session=session, settings=settings).ephemeral())
+
+
+def answer(command: dict[str, Any], *, session: Session, settings: Settings) -> Message:
+    user_id = command["user_id"]
+    text = (command.get("text") or "").strip()
+    if text.lower() in {"help", "?", "-h", "--help"}:
+        return help_blocks.TEAMLOAD_HELP
+    viewer = people.get_person(session=session, slack_user_id=user_id)
+    admin = people.is_admin(user_id, viewer, settings.csm_coach_admins)
+    manager = viewer is not None and viewer.active and viewer.role == Role.MANAGER
+    if not (admin or manager):
+        return help_blocks.TEAMLOAD_REFUSED
+    own_team = people.get_team(session=session, team_id=viewer.team_id) if viewer and viewer.active else None
+
+    if text.lower() == "channel":
+        return set_channel(command, team=own_team, session=session)
+    if not text:
+        if own_team is None:
+            return pick_a_team(session=session)
+        return show(own_team, session=session)
+
+    team = people.find_team(session=session, name=text)
+    if team is not None and (admin or (own_team is not None and team.id == own_team.id)):
+        return show(team, session=session)
+    if admin:
+        return pick_a_team(session=session, unknown=text)
+    return help_blocks.TEAMLOAD_REFUSED
+
+
+def show(team: Team, *, session: Session) -> Message:
+    assert team.id is not None
+    return teamload_message(team.name, books.team_books(session=session, team_id=team.id))
+
+
+def pick_a_team(*, session: Session, unknown: str | None = None) -> Message:
+    names = ", ".join(f"`{escape(t.name)}`" for t in people.list_teams(session=session)) or "none yet"
+    lead = f"No team is named `{escape(unknown)}`. " if unknown else ""
+    return plain_message(f"{lead}Which team? Use `/teamload TEAM`. Teams: {names}.")
+
+
+def set_channel(command: dict[str, Any], *, team: Team | None, session: Session) -> Message:
+    if team is None:
+        return plain_message("You are not in a team of the roster, so there is no team channel to set.")
+    team.channel_id = command["channel_id"]
+    session.add(team)
+    return plain_message(
+        f"Team *{escape(team.name)}* gets its daily post in <#{team.channel_id}> at {team.post_time} "
+        f"({team.timezone or 'the team’s time zone'}). If I'm not in this channel yet, add me with "
+        "`/invite @csm-coach`."
+    )
+
+
+
