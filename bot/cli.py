@@ -29,7 +29,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-import_app = typer.Typer(help="Import a CSV file (all-or-nothing): team, accounts or usage.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import a CSV file (all-or-nothing): team, accounts or usage.", no_args_is_help=True
+)
 team_app = typer.Typer(help="Team settings: channel, post time, time zone.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(team_app, name="team")
@@ -50,7 +52,9 @@ def migrate_cmd() -> None:
     """Bring the database schema up to date (Alembic)."""
     settings = get_settings()
     ready_engine(settings)
-    console.print(f"Database schema is up to date ({get_engine(settings.database_url).url.render_as_string()}).")
+    console.print(
+        f"Database schema is up to date ({get_engine(settings.database_url).url.render_as_string()})."
+    )
 
 
 @app.command()
@@ -126,7 +130,9 @@ def run_import(kind: str, path: Path) -> None:
 
 
 @import_app.command("team")
-def import_team_cmd(file: Annotated[Path, typer.Argument(help="slack_user_id,email,name,team,role,timezone")]) -> None:
+def import_team_cmd(
+    file: Annotated[Path, typer.Argument(help="slack_user_id,email,name,team,role,timezone")],
+) -> None:
     """People and teams; the file is the whole roster."""
     run_import("team", file)
 
@@ -134,7 +140,8 @@ def import_team_cmd(file: Annotated[Path, typer.Argument(help="slack_user_id,ema
 @import_app.command("accounts")
 def import_accounts_cmd(
     file: Annotated[
-        Path, typer.Argument(help="external_id,name,segment,arr,owner,start_date,renewal_date[,last_review_date]")
+        Path,
+        typer.Argument(help="external_id,name,segment,arr,owner,start_date,renewal_date[,last_review_date]"),
     ],
 ) -> None:
     """Accounts, updated by external_id (an owner change moves the account)."""
@@ -159,13 +166,17 @@ def team_set(
 
     engine = ready_engine(get_settings())
     with session_scope(engine) as session:
-        updated = teams.configure(session=session, name=team, channel=channel, post_time=post_time, timezone=timezone)
+        updated = teams.configure(
+            session=session, name=team, channel=channel, post_time=post_time, timezone=timezone
+        )
         console.print(teams.describe(updated, session=session))
 
 
 @app.command()
 def demo(
-    db: Annotated[Path, typer.Option(help="SQLite file to (re)create for the demo.")] = Path("csm-coach-demo.db"),
+    db: Annotated[Path, typer.Option(help="SQLite file to (re)create for the demo.")] = Path(
+        "csm-coach-demo.db"
+    ),
     today: Annotated[str | None, typer.Option(help="Pretend today is this date (YYYY-MM-DD).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic company.")] = 7,
 ) -> None:
@@ -181,7 +192,6 @@ def parse_day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise UserFacingError(f"--today: {value!r} is not a date like 2026-11-22") from None
-
 
 
 def main() -> None:

@@ -71,7 +71,8 @@ def book_load(counts: Mapping[str, int], bands: Sequence[Band]) -> BookLoad:
     else:
         verdict = Verdict.WITHIN
 
-    main = max(segments, key=lambda s: s.count).band if segments else None  # max keeps the first on ties
+    # Most accounts; on a tie, the segment that weighs more on the book (the smaller band).
+    main = max(segments, key=lambda s: (s.count, -s.band.high)).band if segments else None
     headroom = math.floor((1 - top) * main.high) if main else None
     return BookLoad(
         segments=segments,

@@ -37,7 +37,9 @@ def books_of(*, session: Session, people: Sequence[Person]) -> list[Book]:
     arr: dict[int, float] = defaultdict(float)
     if ids:
         rows = session.exec(
-            select(Account.owner_id, Account.segment_key, func.count(), func.coalesce(func.sum(Account.arr), 0))
+            select(
+                Account.owner_id, Account.segment_key, func.count(), func.coalesce(func.sum(Account.arr), 0)
+            )
             .where(col(Account.owner_id).in_(ids))
             .group_by(Account.owner_id, Account.segment_key)
         ).all()
@@ -54,9 +56,7 @@ def book_of(*, session: Session, person: Person) -> Book:
 def owners_with_accounts(*, session: Session, team_id: int) -> Sequence[Person]:
     """People of a team who own at least one account, even if no longer active."""
     owner_ids = select(Account.owner_id).distinct()
-    return session.exec(
-        select(Person).where(Person.team_id == team_id, col(Person.id).in_(owner_ids))
-    ).all()
+    return session.exec(select(Person).where(Person.team_id == team_id, col(Person.id).in_(owner_ids))).all()
 
 
 def team_books(*, session: Session, team_id: int) -> list[Book]:

@@ -30,7 +30,10 @@ def configure(
 ) -> Team:
     team = people.find_team(session=session, name=name)
     if team is None:
-        known = ", ".join(t.name for t in people.list_teams(session=session)) or "none yet: import the team file first"
+        known = (
+            ", ".join(t.name for t in people.list_teams(session=session))
+            or "none yet: import the team file first"
+        )
         raise UserFacingError(f"no team named {name!r} (teams: {known})")
     if channel is not None:
         channel = channel.strip().lstrip("#")
@@ -46,7 +49,9 @@ def configure(
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise UserFacingError(f"--timezone: {timezone!r} is not a known time zone (e.g. Europe/London)") from None
+            raise UserFacingError(
+                f"--timezone: {timezone!r} is not a known time zone (e.g. Europe/London)"
+            ) from None
         team.timezone = timezone
     session.add(team)
     session.flush()

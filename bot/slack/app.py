@@ -27,7 +27,9 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
 
     def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         # One workspace, one bot token: no auth.test round trip before every first request.
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=bot_token)
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=bot_token
+        )
 
     app = App(
         signing_secret=signing_secret,
@@ -60,8 +62,17 @@ def error_response(error: Exception, body: dict[str, Any]) -> BoltResponse:
         message: Message = plain_message(str(error))
     else:
         ref = uuid.uuid4().hex[:8]
-        log.exception("unexpected error (ref %s) handling %s", ref, body.get("command") or body.get("type"), exc_info=error)
-        message = plain_message(f"Sorry, something went wrong on my side (ref `{ref}`). Please try again in a minute.")
+        log.exception(
+            "unexpected error (ref %s) handling %s",
+            ref,
+            body.get("command") or body.get("type"),
+            exc_info=error,
+        )
+        message = plain_message(
+            f"Sorry, something went wrong on my side (ref `{ref}`). Please try again in a minute."
+        )
     if "command" in body:
-        return BoltResponse(status=200, body=message.ephemeral(), headers={"content-type": "application/json"})
+        return BoltResponse(
+            status=200, body=message.ephemeral(), headers={"content-type": "application/json"}
+        )
     return BoltResponse(status=200, body="")

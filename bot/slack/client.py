@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.config import Settings
 
@@ -18,4 +21,6 @@ def retry_handlers() -> list:  # type: ignore[type-arg]
 
 
 def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
-    return WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers(), timeout=15)
+    return WebClient(
+        token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers(), timeout=15
+    )

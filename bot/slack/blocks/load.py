@@ -11,7 +11,11 @@ from bot.domain.bands import BookLoad, Verdict, survey_position, totango_referen
 from bot.services.books import Book
 from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, Message, context, escape, mrkdwn, pack_lines, section
 
-VERDICT_ICON = {Verdict.OVER: ":red_circle:", Verdict.WITHIN: ":large_green_circle:", Verdict.UNDER: ":large_yellow_circle:"}
+VERDICT_ICON = {
+    Verdict.OVER: ":red_circle:",
+    Verdict.WITHIN: ":large_green_circle:",
+    Verdict.UNDER: ":large_yellow_circle:",
+}
 
 
 def money(amount: float) -> str:
@@ -32,7 +36,9 @@ def headroom_line(load: BookLoad) -> str:
         return "No accounts yet, so the whole band is free."
     label = main.label
     if load.headroom < 0:
-        return f"*{accounts(-load.headroom)} over* the top of the band (counted in {label}, your main segment)."
+        return (
+            f"*{accounts(-load.headroom)} over* the top of the band (counted in {label}, the main segment)."
+        )
     if load.verdict is Verdict.UNDER:
         to_bottom = math.ceil((1 - load.load_at_bottom) * main.low)
         return (
@@ -41,7 +47,8 @@ def headroom_line(load: BookLoad) -> str:
         )
     if load.headroom == 0:
         return f"Exactly at the top of the band: no room for another {label} account."
-    return f"Room for *{accounts(load.headroom)} more* in {label} (your main segment) before the top of the band."
+    more = f"{load.headroom:,} more account" + ("" if load.headroom == 1 else "s")
+    return f"Room for *{more}* in {label} (the main segment) before the top of the band."
 
 
 def verdict_line(load: BookLoad) -> str:
@@ -82,13 +89,17 @@ def myload_message(book: Book, *, own: bool) -> Message:
     title = f"{who} book: {accounts(load.total)}"
     if load.total == 0:
         body = (
-            f"{'You own' if own else escape(book.person.name) + ' owns'} no accounts yet. Accounts arrive with "
+            f"{'You own' if own else escape(book.person.name) + ' owns'} no accounts yet. "
+            "Accounts arrive with "
             "`csm-coach import accounts FILE.csv`, the `owner` column naming a Slack id or email."
         )
-        return Message(text=f"{title}.", blocks=[HeaderBlock(text=PlainTextObject(text=title)), section(body)])
+        return Message(
+            text=f"{title}.", blocks=[HeaderBlock(text=PlainTextObject(text=title)), section(body)]
+        )
 
     fields = [
-        mrkdwn(f"*{s.band.label}*\n{accounts(s.count)} · band {s.band.low}–{s.band.high}") for s in load.segments
+        mrkdwn(f"*{s.band.label}*\n{accounts(s.count)} · band {s.band.low}–{s.band.high}")
+        for s in load.segments
     ]
     blocks = [
         HeaderBlock(text=PlainTextObject(text=title[:150])),
@@ -113,7 +124,8 @@ def teamload_line(book: Book) -> str:
         room = f", room for {load.headroom}"
     inactive = "" if book.person.active else " _(not in the roster)_"
     return (
-        f"{VERDICT_ICON[load.verdict]} `{load.percent_of_top:>4}%` <@{book.person.slack_user_id}>{inactive} — "
+        f"{VERDICT_ICON[load.verdict]} `{load.percent_of_top:>4}%` "
+        f"<@{book.person.slack_user_id}>{inactive} — "
         f"{accounts(load.total)} ({mix}) · {load.verdict.words}{room}"
     )
 
@@ -123,7 +135,9 @@ def teamload_message(team_name: str, books: Sequence[Book]) -> Message:
     total = sum(b.load.total for b in ordered)
     tally = {v: sum(1 for b in ordered if b.load.verdict is v) for v in Verdict}
     title = f"Team {team_name}: {len(ordered)} CSMs, {accounts(total)}"
-    summary = f"{tally[Verdict.OVER]} over band · {tally[Verdict.WITHIN]} within · {tally[Verdict.UNDER]} under"
+    summary = (
+        f"{tally[Verdict.OVER]} over band · {tally[Verdict.WITHIN]} within · {tally[Verdict.UNDER]} under"
+    )
     if not ordered:
         return Message(
             text=f"Team {team_name} has no CSMs in the roster yet.",

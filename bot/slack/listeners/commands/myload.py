@@ -35,7 +35,9 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings) -> 
 
     matches = people.find_people(session=session, ref=text)
     visible = [
-        p for p in matches if people.may_view_book(viewer_id=user_id, viewer=viewer, target=p, admins=settings.csm_coach_admins)
+        p
+        for p in matches
+        if people.may_view_book(viewer_id=user_id, viewer=viewer, target=p, admins=settings.csm_coach_admins)
     ]
     if not visible:
         # Same answer whether or not the person exists, unless the viewer could see anyone's book.

@@ -71,6 +71,3 @@ def set_channel(command: dict[str, Any], *, team: Team | None, session: Session)
         f"({team.timezone or 'the team’s time zone'}). If I'm not in this channel yet, add me with "
         "`/invite @csm-coach`."
     )
-
-
-

@@ -1,0 +1,173 @@
+"""`/myload` and `/teamload` answers, computed on a real database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.slack.listeners.commands import myload, teamload
+from tests import factories
+from tests.blockcheck import assert_valid_message, message_text
+
+SETTINGS = Settings(_env_file=None, csm_coach_admins=frozenset({"UADMIN"}))
+
+
+def command(name: str, user_id: str, text: str = "") -> dict[str, Any]:
+    return {"command": name, "user_id": user_id, "text": text, "channel_id": "C0TEAM"}
+
+
+def say_myload(session: Session, user_id: str, text: str = "") -> str:
+    payload = myload.answer(command("/myload", user_id, text), session=session, settings=SETTINGS).ephemeral()
+    assert_valid_message(payload)
+    assert payload["response_type"] == "ephemeral"
+    return message_text(payload)
+
+
+def say_teamload(session: Session, user_id: str, text: str = "") -> str:
+    payload = teamload.answer(
+        command("/teamload", user_id, text), session=session, settings=SETTINGS
+    ).ephemeral()
+    assert_valid_message(payload)
+    return message_text(payload)
+
+
+@pytest.fixture
+def harbor(session: Session) -> dict[str, Any]:
+    team = factories.team(session, "Harbor")
+    other = factories.team(session, "Summit")
+    people = {
+        "over": factories.person(session, team, "UOVER", name="Olive Over"),
+        "within": factories.person(session, team, "UWITHIN", name="Wes Within"),
+        "under": factories.person(session, team, "UUNDER", name="Una Under"),
+        "mixed": factories.person(session, team, "UMIXED", name="Max Mixed"),
+        "manager": factories.person(session, team, "UMGR", role="manager", name="Mia Manager"),
+        "outsider_manager": factories.person(session, other, "UOTHERMGR", role="manager"),
+        "stranger": factories.person(session, other, "USTRANGER"),
+    }
+    factories.book(session, people["over"], mid_market=140)
+    factories.book(session, people["within"], mid_market=100)
+    factories.book(session, people["under"], enterprise=6)
+    factories.book(session, people["mixed"], smb=100, large=30)  # 0.5 + 0.375 at top; 0.8 + 0.75 at bottom
+    session.commit()
+    return people
+
+
+def test_myload_shows_an_over_band_single_segment_book(session: Session, harbor: dict[str, Any]) -> None:
+    text = say_myload(session, "UOVER")
+    assert "Your book: 140 accounts" in text
+    assert "Over band" in text and "112%" in text
+    assert "Mid-market" in text and "band 80–125" in text
+    assert "15 accounts over" in text
+
+
+def test_myload_shows_a_within_band_book_with_its_headroom(session: Session, harbor: dict[str, Any]) -> None:
+    text = say_myload(session, "UWITHIN")
+    assert "Within band" in text and "80%" in text
+    assert "Room for *25 more accounts* in Mid-market" in text
+
+
+def test_myload_shows_an_under_band_book_and_how_far_the_bottom_is(
+    session: Session, harbor: dict[str, Any]
+) -> None:
+    text = say_myload(session, "UUNDER")
+    assert "Under band" in text
+    assert "4 accounts* more in Enterprise would bring you to the bottom" in text
+
+
+def test_myload_weighs_a_mixed_book_segment_by_segment(session: Session, harbor: dict[str, Any]) -> None:
+    text = say_myload(session, "UMIXED")
+    assert "Digital / SMB" in text and "Large" in text
+    assert "Within band" in text and "88%" in text and "mixed book" in text
+
+
+def test_myload_places_the_book_in_the_industry_survey(session: Session, harbor: dict[str, Any]) -> None:
+    text = say_myload(session, "UOVER")
+    assert "Vitally" in text and "101–200" in text and "99% run fewer" in text
+    assert "Totango" in text and "~37" in text
+
+
+def test_myload_for_someone_not_in_the_roster_says_how_to_be_added(
+    session: Session, harbor: dict[str, Any]
+) -> None:
+    text = say_myload(session, "UNOBODY")
+    assert "not in the csm-coach roster" in text and "import team" in text
+
+
+def test_myload_help_explains_the_command(session: Session) -> None:
+    assert "over*, *within* or *under* band" in say_myload(session, "UNOBODY", "help")
+
+
+def test_manager_sees_a_team_members_book(session: Session, harbor: dict[str, Any]) -> None:
+    text = say_myload(session, "UMGR", "<@UOVER|olive>")
+    assert "Olive Over's book: 140 accounts" in text
+
+
+def test_admin_from_settings_sees_anyones_book(session: Session, harbor: dict[str, Any]) -> None:
+    assert "Una Under's book" in say_myload(session, "UADMIN", "<@UUNDER>")
+
+
+@pytest.mark.parametrize("viewer", ["UWITHIN", "UOTHERMGR", "UNOBODY"])
+@pytest.mark.parametrize("target", ["<@UOVER>", "<@UGHOST>"])
+def test_others_are_refused_without_learning_whether_the_person_exists(
+    session: Session, harbor: dict[str, Any], viewer: str, target: str
+) -> None:
+    text = say_myload(session, viewer, target)
+    assert "only as their manager or a csm-coach admin" in text
+    assert "140" not in text and "Olive" not in text
+
+
+def test_myload_at_self_is_allowed(session: Session, harbor: dict[str, Any]) -> None:
+    assert "Your book: 100 accounts" in say_myload(session, "UWITHIN", "<@UWITHIN>")
+
+
+def test_unescaped_handle_and_email_find_the_person(session: Session, harbor: dict[str, Any]) -> None:
+    assert "Olive Over's book" in say_myload(session, "UMGR", "@olive over")
+    assert "Olive Over's book" in say_myload(session, "UMGR", "uover@example.com")
+
+
+def test_teamload_lists_each_csm_sorted_by_load(session: Session, harbor: dict[str, Any]) -> None:
+    text = say_teamload(session, "UMGR")
+    assert "Team Harbor: 4 CSMs, 376 accounts" in text
+    assert "1 over band · 2 within · 1 under" in text
+    order = [text.index(f"<@{uid}>") for uid in ("UOVER", "UMIXED", "UWITHIN", "UUNDER")]
+    assert order == sorted(order)
+    assert "UMGR" not in text.replace("<@UMGR>", "")  # the manager owns nothing and is not listed
+
+
+def test_teamload_refuses_a_csm(session: Session, harbor: dict[str, Any]) -> None:
+    assert "for managers and csm-coach admins" in say_teamload(session, "UWITHIN")
+
+
+def test_teamload_refuses_a_manager_asking_for_another_team(session: Session, harbor: dict[str, Any]) -> None:
+    assert "for managers and csm-coach admins" in say_teamload(session, "UOTHERMGR", "Harbor")
+
+
+def test_teamload_for_an_admin_names_the_team_or_lists_them(session: Session, harbor: dict[str, Any]) -> None:
+    assert "Team Harbor" in say_teamload(session, "UADMIN", "harbor")
+    text = say_teamload(session, "UADMIN")
+    assert "Which team?" in text and "Harbor" in text and "Summit" in text
+    assert "No team is named" in say_teamload(session, "UADMIN", "Atlantis")
+
+
+def test_teamload_channel_makes_this_channel_the_teams(session: Session, harbor: dict[str, Any]) -> None:
+    text = say_teamload(session, "UMGR", "channel")
+    session.commit()
+    assert "<#C0TEAM>" in text
+    from bot.services.people import find_team
+
+    team = find_team(session=session, name="Harbor")
+    assert team is not None and team.channel_id == "C0TEAM"
+
+
+def test_teamload_stays_within_slacks_limits_for_a_huge_team(session: Session) -> None:
+    team = factories.team(session, "Giant")
+    factories.person(session, team, "UBOSS", role="manager")
+    for i in range(300):
+        factories.person(session, team, f"UCSM{i:04d}", name=f"CSM {i}")
+    session.commit()
+    text = say_teamload(session, "UBOSS")
+    assert "Team Giant: 300 CSMs" in text
+    assert "more CSMs" in text or text.count("<@UCSM") == 300
