@@ -78,7 +78,9 @@ def upgrade() -> None:
 
     op.create_table(
         "usage",
-        sa.Column("account_id", sa.Integer(), sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "account_id", sa.Integer(), sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("account_id", "day"),

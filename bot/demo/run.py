@@ -1,0 +1,85 @@
+"""`csm-coach demo`: a synthetic company in an embedded database, and what the bot would say to it."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.rule import Rule
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.db import get_engine, migrate, session_scope
+from bot.demo.company import write_company
+from bot.domain.bands import Verdict
+from bot.importers.accounts import import_accounts
+from bot.importers.team import import_team
+from bot.importers.usage import import_usage
+from bot.models import Person, Role, Team
+from bot.render import render_message
+from bot.services import books
+from bot.slack.listeners.commands import myload, teamload
+
+
+def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    engine = get_engine(f"sqlite:///{db_path.resolve()}")
+    migrate(engine)
+
+    console.print(Rule(f"csm-coach demo — a synthetic company, today {today.isoformat()}"))
+    with tempfile.TemporaryDirectory() as tmp:
+        files = write_company(Path(tmp), today=today, seed=seed)
+        for importer, path in (
+            (import_team, files.team_csv),
+            (import_accounts, files.accounts_csv),
+            (import_usage, files.usage_csv),
+        ):
+            console.print(f"[dim]import {path.name}:[/] {importer(path, engine=engine).summary()}")
+    console.print(f"[dim]Database: {db_path} (open it with any SQLite tool; run the demo again to rebuild it).[/]\n")
+
+    settings = Settings(_env_file=None)
+    with session_scope(engine) as session:
+        names = {p.slack_user_id: p.name for p in session.exec(select(Person)).all()}
+        for person in showcase_csms(session):
+            show(console, f"/myload — as {person.name} (only they see this)", myload, person, session, settings, names)
+        manager = session.exec(select(Person).where(Person.role == Role.MANAGER).order_by(Person.id)).first()
+        if manager is not None:
+            show(console, f"/teamload — as {manager.name}, manager", teamload, manager, session, settings, names)
+    console.print(
+        "[dim]Connect a real workspace: create the app from manifest.yml, set SLACK_BOT_TOKEN and "
+        "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), then `csm-coach serve` (or `csm-coach run`).[/]"
+    )
+
+
+def showcase_csms(session: Session) -> list[Person]:
+    """One CSM over band, one within, one under; a mixed book preferred where there is one."""
+    teams = session.exec(select(Team).order_by(Team.id)).all()
+    all_books = [b for t in teams if t.id is not None for b in books.team_books(session=session, team_id=t.id)]
+    chosen: list[Person] = []
+    for verdict in (Verdict.OVER, Verdict.WITHIN, Verdict.UNDER):
+        candidates = sorted(
+            (b for b in all_books if b.load.verdict is verdict),
+            key=lambda b: (-len(b.load.segments), b.person.id or 0),
+        )
+        if candidates:
+            chosen.append(candidates[0].person)
+    return chosen
+
+
+def show(
+    console: Console,
+    title: str,
+    command: Any,
+    person: Person,
+    session: Session,
+    settings: Settings,
+    names: dict[str, str],
+) -> None:
+    name = "/myload" if command is myload else "/teamload"
+    message = command.answer({"command": name, "user_id": person.slack_user_id, "text": ""}, session=session, settings=settings)
+    render_message(console, title=title, blocks=message.block_dicts(), text=message.text, names=names)
+    console.print()
