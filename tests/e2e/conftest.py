@@ -1,0 +1,239 @@
+"""End-to-end fixtures: the real `csm-coach serve` process, signed requests, and a Slack stand-in.
+
+def test_something(serve_app, slack, engine):
+    ...seed rows through `engine`...
+    app = serve_app(admins=["U0ADMIN"])
+    answer = app.post_command("/myload", "help", user_id="U0CSM")
+    assert answer.status == 200
+    slack.wait_for("chat.postMessage")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Protocol
+from urllib.error import URLError
+
+import pytest
+
+from tests.e2e import signing
+from tests.e2e.slack_standin import SlackStandIn
+
+BOT_TOKEN = "xoxb-test"
+STARTUP_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+# Variables of the outer environment that must not leak into the app under test.
+_APP_ENV_PREFIXES = ("SLACK_", "CSM_COACH_")
+_APP_ENV_NAMES = frozenset({"DATABASE_URL", "PORT", "WEB_CONCURRENCY"})
+
+
+def csm_coach_executable() -> Path:
+    """The `csm-coach` script of the interpreter running the tests (the same venv)."""
+    return Path(sys.executable).parent / ("csm-coach.exe" if os.name == "nt" else "csm-coach")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pdeathsig_setter() -> Callable[[], None] | None:
+    """Linux: a preexec_fn making the kernel SIGTERM the server if the test run itself is killed."""
+    if sys.platform != "linux":
+        return None
+    try:
+        # Resolved here, in the parent: the child runs between fork and exec with the stand-in's
+        # thread around, so it must only call, never dlopen.
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def die_with_parent() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return die_with_parent
+
+
+_DIE_WITH_PARENT = _pdeathsig_setter()
+
+
+class ServedApp(signing.AppClient):
+    """One running `csm-coach serve`; `signing.AppClient` gives the signed `post_*` helpers."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        process: subprocess.Popen[bytes],
+        log_path: Path,
+        log_file: IO[bytes],
+        slack: SlackStandIn,
+        signing_secret: str,
+    ) -> None:
+        super().__init__(url, signing_secret=signing_secret, response_url=slack.response_url)
+        self.process = process
+        self.log_path = log_path
+        self._log_file = log_file
+        self.slack = slack
+
+    def logs(self) -> str:
+        """Everything the process wrote to stdout and stderr so far."""
+        if not self._log_file.closed:
+            self._log_file.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """Terminate the process group (workers included); SIGKILL what ignores SIGTERM."""
+        process = self.process
+        try:
+            if process.poll() is None:
+                # start_new_session made the server its own process group leader: pgid == pid.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=STOP_TIMEOUT)
+        finally:
+            self._log_file.close()
+
+
+class ServeApp(Protocol):
+    """The `serve_app` factory."""
+
+    def __call__(
+        self, *, admins: Iterable[str] = (), env: Mapping[str, str] | None = None, timeout: float = ...
+    ) -> ServedApp: ...
+
+
+def _app_env(extra: Mapping[str, str]) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(_APP_ENV_PREFIXES) and name not in _APP_ENV_NAMES
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def _wait_healthy(app: ServedApp, timeout: float) -> str | None:
+    """None once GET /healthz answers 200; else why not."""
+    deadline = time.monotonic() + timeout
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if app.process.poll() is not None:
+            return f"exited with code {app.process.returncode}"
+        try:
+            answer = signing.get(app.url + "/healthz", timeout=1.0)
+        except (URLError, OSError) as err:
+            last_error = repr(err)
+        else:
+            if answer.status == 200:
+                return None
+            last_error = f"HTTP {answer.status}: {answer.text[:500]}"
+        time.sleep(0.1)
+    return f"no 200 from /healthz within {timeout:.0f}s ({last_error})"
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    """The running Slack Web API stand-in (also the target of response_urls)."""
+    with SlackStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def serve_app(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[ServeApp]:
+    """Factory: `serve_app(admins=(...), env={...})` starts `csm-coach serve` and waits for /healthz.
+
+    The server uses the test's migrated database (`database_url`, the one `engine` writes to) and the
+    stand-in as its Slack API. Every process started is stopped at teardown, whatever happened.
+    """
+    executable = csm_coach_executable()
+    if not executable.exists():
+        pytest.fail(f"{executable} not found: install the project into this venv (pip install -e '.[test]')")
+    workdir = tmp_path / "serve-cwd"  # no stray .env from the repo gets read
+    workdir.mkdir(exist_ok=True)
+    started: list[ServedApp] = []
+
+    def start(
+        *, admins: Iterable[str] = (), env: Mapping[str, str] | None = None, timeout: float = STARTUP_TIMEOUT
+    ) -> ServedApp:
+        failure = ""
+        for _attempt in range(3):
+            port = free_port()
+            log_path = tmp_path / f"serve-{len(started)}-{port}.log"
+            log_file = log_path.open("wb")
+            settings_env = {
+                "PORT": str(port),
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
+                "SLACK_API_URL": slack.base_url,
+                "DATABASE_URL": database_url,
+                "CSM_COACH_ADMINS": ",".join(admins),
+                **(env or {}),
+            }
+            try:
+                process = subprocess.Popen(
+                    [str(executable), "serve"],
+                    env=_app_env(settings_env),
+                    cwd=workdir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=_DIE_WITH_PARENT,
+                )
+            except BaseException:
+                log_file.close()
+                raise
+            app = ServedApp(
+                url=f"http://127.0.0.1:{port}",
+                process=process,
+                log_path=log_path,
+                log_file=log_file,
+                slack=slack,
+                signing_secret=signing.SIGNING_SECRET,
+            )
+            started.append(app)
+            problem = _wait_healthy(app, timeout)
+            if problem is None:
+                return app
+            app.stop()
+            logs = app.logs()
+            failure = f"csm-coach serve on port {port}: {problem}\n--- its output ---\n{logs}"
+            if "address already in use" not in logs.lower():
+                break  # only a lost race for the port is worth another try
+        pytest.fail(failure, pytrace=False)
+
+    try:
+        yield start
+    finally:
+        errors: list[BaseException] = []
+        for app in reversed(started):
+            try:
+                app.stop()
+            except BaseException as err:  # keep stopping the others
+                errors.append(err)
+        if errors:
+            raise errors[0]
+
+
+@pytest.fixture
+def served_app(serve_app: ServeApp) -> ServedApp:
+    """`csm-coach serve` with the default settings (no admins)."""
+    return serve_app()
