@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.usage import DeclineRules
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -26,6 +28,12 @@ class Settings(BaseSettings):
     port: int = 3000
     web_concurrency: int = Field(default=1, ge=1)
     csm_coach_admins: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Declining usage (SPEC §1): windows in whole days, threshold and floor.
+    decline_recent_days: int = Field(default=7, ge=1, le=90)
+    decline_baseline_days: int = Field(default=28, ge=1, le=365)
+    decline_threshold: float = Field(default=0.30, gt=0, le=1)
+    decline_noise_floor: float = Field(default=5.0, ge=0)
+    snooze_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +56,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
         return value
+
+    def decline_rules(self) -> DeclineRules:
+        return DeclineRules(
+            recent_days=self.decline_recent_days,
+            baseline_days=self.decline_baseline_days,
+            threshold=self.decline_threshold,
+            noise_floor=self.decline_noise_floor,
+        )
 
     def require(self, *names: str) -> None:
         """Raise MissingSetting naming the first unset variable among `names`."""

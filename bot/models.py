@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Date, Float, ForeignKey, Integer
+from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -58,6 +58,9 @@ class Account(SQLModel, table=True):
     start_date: date
     renewal_date: date | None = None
     last_review_date: date | None = None
+    # Kept by the usage import so detection need not scan the whole usage table.
+    first_usage_day: date | None = None
+    last_usage_day: date | None = Field(default=None, index=True)
 
 
 class Usage(SQLModel, table=True):
@@ -71,3 +74,52 @@ class Usage(SQLModel, table=True):
     )
     day: date = Field(sa_column=Column(Date, primary_key=True))
     value: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class Alert(SQLModel, table=True):
+    """An account's usage decline, from the morning it was first raised until it recovers."""
+
+    __table_args__ = (
+        # At most one open alert per account, whatever runs at once.
+        Index(
+            "uq_alert_open_account",
+            "account_id",
+            unique=True,
+            sqlite_where=text("closed_on IS NULL"),
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    opened_on: date
+    last_seen_on: date
+    drop: float
+    recent_mean: float
+    baseline_mean: float
+    closed_on: date | None = None
+    snoozed_until: date | None = None
+    snoozed_at_drop: float | None = None
+    snoozed_by: str | None = Field(default=None, max_length=32)
+    snoozed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    reached_out_by: str | None = Field(default=None, max_length=32)
+    reached_out_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class Delivery(SQLModel, table=True):
+    """One message of the morning round, claimed before it is sent so it goes out once."""
+
+    __table_args__ = (UniqueConstraint("kind", "recipient", "local_date", name="uq_delivery_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # "channel_post" | "dm"
+    recipient: str = Field(max_length=32)  # channel id or Slack user id
+    local_date: date
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    status: str = Field(max_length=16)  # sending | sent | failed
+    attempts: int = Field(default=1)
+    claimed_at: datetime = Field(sa_type=DateTime(timezone=True))
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=200)

@@ -89,7 +89,7 @@ def assess(
         trend = Trend.RECOVERED
     elif baseline_mean < rules.noise_floor:
         trend = Trend.QUIET
-    elif 1 - recent_mean / baseline_mean >= rules.threshold - 1e-9  # 30.0% is 30%, float or not:
+    elif 1 - recent_mean / baseline_mean >= rules.threshold - 1e-9:  # exactly 30% flags, float or not
         trend = Trend.DECLINING
     else:
         trend = Trend.SOFT
