@@ -196,6 +196,7 @@ def parse_day(value: str) -> date:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         app()
     except (MissingSetting, UserFacingError, CsvError) as exc:

@@ -39,16 +39,34 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7) -> 
             (import_usage, files.usage_csv),
         ):
             console.print(f"[dim]import {path.name}:[/] {importer(path, engine=engine).summary()}")
-    console.print(f"[dim]Database: {db_path} (open it with any SQLite tool; run the demo again to rebuild it).[/]\n")
+    console.print(
+        f"[dim]Database: {db_path} (open it with any SQLite tool; run the demo again to rebuild it).[/]\n"
+    )
 
     settings = Settings(_env_file=None)
     with session_scope(engine) as session:
         names = {p.slack_user_id: p.name for p in session.exec(select(Person)).all()}
         for person in showcase_csms(session):
-            show(console, f"/myload — as {person.name} (only they see this)", myload, person, session, settings, names)
+            show(
+                console,
+                f"/myload — as {person.name} (only they see this)",
+                myload,
+                person,
+                session,
+                settings,
+                names,
+            )
         manager = session.exec(select(Person).where(Person.role == Role.MANAGER).order_by(Person.id)).first()
         if manager is not None:
-            show(console, f"/teamload — as {manager.name}, manager", teamload, manager, session, settings, names)
+            show(
+                console,
+                f"/teamload — as {manager.name}, manager",
+                teamload,
+                manager,
+                session,
+                settings,
+                names,
+            )
     console.print(
         "[dim]Connect a real workspace: create the app from manifest.yml, set SLACK_BOT_TOKEN and "
         "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), then `csm-coach serve` (or `csm-coach run`).[/]"
@@ -58,7 +76,9 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7) -> 
 def showcase_csms(session: Session) -> list[Person]:
     """One CSM over band, one within, one under; a mixed book preferred where there is one."""
     teams = session.exec(select(Team).order_by(Team.id)).all()
-    all_books = [b for t in teams if t.id is not None for b in books.team_books(session=session, team_id=t.id)]
+    all_books = [
+        b for t in teams if t.id is not None for b in books.team_books(session=session, team_id=t.id)
+    ]
     chosen: list[Person] = []
     for verdict in (Verdict.OVER, Verdict.WITHIN, Verdict.UNDER):
         candidates = sorted(
@@ -80,6 +100,8 @@ def show(
     names: dict[str, str],
 ) -> None:
     name = "/myload" if command is myload else "/teamload"
-    message = command.answer({"command": name, "user_id": person.slack_user_id, "text": ""}, session=session, settings=settings)
+    message = command.answer(
+        {"command": name, "user_id": person.slack_user_id, "text": ""}, session=session, settings=settings
+    )
     render_message(console, title=title, blocks=message.block_dicts(), text=message.text, names=names)
     console.print()

@@ -21,6 +21,15 @@ class Band:
             raise ValueError(f"band {self.key}: need 0 < low <= high, got {self.low}–{self.high}")
 
 
+# SPEC §1 defaults; the database holds the bands in force (seeded with these, editable).
+DEFAULT_BANDS = (
+    Band("smb", "Digital / SMB", 125, 200),
+    Band("mid_market", "Mid-market", 80, 125),
+    Band("large", "Large", 40, 80),
+    Band("enterprise", "Enterprise", 10, 40),
+)
+
+
 class Verdict(StrEnum):
     OVER = "over"
     WITHIN = "within"

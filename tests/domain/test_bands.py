@@ -4,14 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.bands import Band, Verdict, book_load, survey_position, totango_reference
+from bot.domain.bands import DEFAULT_BANDS, Band, Verdict, book_load, survey_position, totango_reference
 
-BANDS = [
-    Band("smb", "Digital / SMB", 125, 200),
-    Band("mid_market", "Mid-market", 80, 125),
-    Band("large", "Large", 40, 80),
-    Band("enterprise", "Enterprise", 10, 40),
-]
+BANDS = DEFAULT_BANDS
 KEYS = [b.key for b in BANDS]
 HIGH = {b.key: b.high for b in BANDS}
 LOW = {b.key: b.low for b in BANDS}

@@ -80,7 +80,11 @@ def test_myload_shows_an_under_band_book_and_how_far_the_bottom_is(
 def test_myload_weighs_a_mixed_book_segment_by_segment(session: Session, harbor: dict[str, Any]) -> None:
     text = say_myload(session, "UMIXED")
     assert "Digital / SMB" in text and "Large" in text
-    assert "Within band" in text and "88%" in text and "mixed book" in text
+    assert (
+        "Within band" in text
+        and "88% of a full book" in text
+        and "each segment weighed against its own band" in text
+    )
 
 
 def test_myload_places_the_book_in_the_industry_survey(session: Session, harbor: dict[str, Any]) -> None:

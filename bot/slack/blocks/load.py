@@ -53,14 +53,15 @@ def headroom_line(load: BookLoad) -> str:
 
 def verdict_line(load: BookLoad) -> str:
     icon = VERDICT_ICON[load.verdict]
-    if len(load.segments) > 1:
-        basis = "your mixed book, each segment weighed against its own band"
+    top, bottom = load.percent_of_top, round(load.load_at_bottom * 100)
+    bands = "each segment weighed against its own band" if len(load.segments) > 1 else "the band"
+    if load.verdict is Verdict.OVER:
+        detail = f"{top}% of a full book even at the top of {bands}"
+    elif load.verdict is Verdict.UNDER:
+        detail = f"{bottom}% of a full book even at the bottom of {bands}"
     else:
-        basis = "one full book at the top of the band"
-    return (
-        f"{icon} *{load.verdict.words.capitalize()}* — {load.percent_of_top}% of {basis} "
-        f"({round(load.load_at_bottom * 100)}% of one at its bottom)."
-    )
+        detail = f"{top}% of a full book at the top of {bands}, {bottom}% at its bottom"
+    return f"{icon} *{load.verdict.words.capitalize()}* — {detail}."
 
 
 def industry_context(book: Book) -> str:

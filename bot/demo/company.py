@@ -1,0 +1,276 @@
+"""A deterministic synthetic company written as CSV files in the SPEC §4 formats.
+
+Used by `csm-coach demo` and the benchmarks: people in teams, accounts in every segment, CSM books
+chosen so that every load verdict shows, and daily usage in which a few accounts clearly decline.
+Only `random.Random(seed)` decides anything, so a seed always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import random
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import repeat
+from pathlib import Path
+
+from bot.demo.books import BANDS, plan_books
+from bot.demo.words import (
+    COMPANY_PREFIXES,
+    COMPANY_SUFFIXES,
+    COMPANY_TRADES,
+    FIRST_NAMES,
+    LAST_NAMES,
+    LEGAL_FORMS,
+    TEAMS,
+)
+from bot.domain.bands import Verdict, book_load
+
+TEAM_HEADER = ("slack_user_id", "email", "name", "team", "role", "timezone")
+ACCOUNTS_HEADER = (
+    "external_id",
+    "name",
+    "segment",
+    "arr",
+    "owner",
+    "start_date",
+    "renewal_date",
+    "last_review_date",
+)
+USAGE_HEADER = ("external_id", "date", "value")
+
+# How people type segments in a CRM export; the importer matches them leniently.
+SPELLINGS = {
+    "smb": ("smb", "SMB", "Digital", "Digital / SMB"),
+    "mid_market": ("mid_market", "Mid-Market", "mid market", "Mid-market"),
+    "large": ("large", "Large", "LARGE"),
+    "enterprise": ("enterprise", "Enterprise", "ENT"),
+}
+_ARR = {
+    "smb": (2_000, 15_000),
+    "mid_market": (15_000, 60_000),
+    "large": (60_000, 200_000),
+    "enterprise": (200_000, 1_200_000),
+}
+_LEVEL = {"smb": (6, 40), "mid_market": (20, 150), "large": (60, 500), "enterprise": (200, 2_500)}
+_REVIEW_CADENCE = {"mid_market": 180, "large": 120, "enterprise": 90}
+_ID_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+_NOISE = 1 << 14  # day-to-day multipliers drawn once, then sliced per account: fast and deterministic
+
+
+@dataclass(frozen=True)
+class CompanyFiles:
+    team_csv: Path
+    accounts_csv: Path
+    usage_csv: Path
+    first_usage_day: date
+    last_usage_day: date  # yesterday: the newest complete day
+    people: int
+    accounts: int
+    usage_rows: int
+    declining: tuple[str, ...]  # external_ids made to drop ≥ 40% in the last 7 days
+    stopped_reporting: str | None  # one of `declining`: no rows for its last few days
+    low_volume: tuple[str, ...]  # external_ids averaging under 5 a day
+    verdicts: dict[str, Verdict]  # CSM slack_user_id -> load verdict of their book
+
+
+@dataclass(slots=True)
+class _Account:
+    external_id: str
+    start: date
+    level: float  # weekday usage at the end of the window
+    weekend: float  # weekend share of a weekday
+    slope: float  # relative change across the window, ending at 1
+    low_volume: bool
+
+
+def write_company(
+    directory: Path,
+    *,
+    today: date,
+    seed: int = 7,
+    teams: int = 3,
+    csms: int = 12,
+    accounts: int = 1000,
+    days: int = 90,
+) -> CompanyFiles:
+    """Write team.csv, accounts.csv and usage.csv (usage: `days` days ending yesterday) into `directory`."""
+    if teams < 1 or csms < 1 or accounts < 0 or not 1 <= days <= _NOISE:
+        raise ValueError(f"need teams >= 1, csms >= 1, accounts >= 0 and 1 <= days <= {_NOISE}")
+    rng = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    team_csv, accounts_csv, usage_csv = (directory / f"{n}.csv" for n in ("team", "accounts", "usage"))
+
+    people, csm_ids, csm_emails = _people(rng, teams, csms)
+    _write(team_csv, TEAM_HEADER, people)
+    books = plan_books(rng, csms, accounts)
+    verdicts = {csm_ids[i]: book_load(book, BANDS).verdict for i, book in enumerate(books)}
+
+    owners = [(i, seg) for i, book in enumerate(books) for seg, n in book.items() for _ in range(n)]
+    rng.shuffle(owners)
+    made: list[_Account] = []
+    with accounts_csv.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(ACCOUNTS_HEADER)
+        used: set[str] = set()
+        for k, (i, seg) in enumerate(owners, start=1):
+            ext = f"ACC-{k:06d}"
+            recent = rng.random() < 0.05
+            start = today - timedelta(days=rng.randint(1, 90) if recent else rng.randint(91, 3 * 365))
+            owner = csm_emails[i] if rng.random() < 0.15 else csm_ids[i]
+            row = (ext, _company_name(rng, used), rng.choice(SPELLINGS[seg]), _arr(rng, seg), owner)
+            writer.writerow(
+                (*row, start, _next_anniversary(start, today), _last_review(rng, seg, start, today))
+            )
+            low = seg in ("smb", "mid_market") and rng.random() < 0.07
+            level = rng.uniform(1.5, 5.5) if low else _log_uniform(rng, *_LEVEL[seg])
+            made.append(_Account(ext, start, level, rng.uniform(0.3, 0.4), rng.uniform(-0.25, 0.35), low))
+
+    day0 = today - timedelta(days=days)
+    eligible = [a for a in made if not a.low_volume and a.start <= today - timedelta(days=71)]
+    n_declining = min(len(eligible), max(2, round(0.015 * accounts))) if days >= 35 else 0
+    declining = {a.external_id: rng.uniform(0.2, 0.45) for a in rng.sample(eligible, n_declining)}
+    stopped = next(iter(declining), None)
+    rows = _write_usage(rng, usage_csv, made, day0, days, declining, stopped)
+    return CompanyFiles(
+        team_csv=team_csv,
+        accounts_csv=accounts_csv,
+        usage_csv=usage_csv,
+        first_usage_day=day0,
+        last_usage_day=today - timedelta(days=1),
+        people=len(people),
+        accounts=len(made),
+        usage_rows=rows,
+        declining=tuple(declining),
+        stopped_reporting=stopped,
+        low_volume=tuple(a.external_id for a in made if a.low_volume),
+        verdicts=verdicts,
+    )
+
+
+def _write(path: Path, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _people(rng: random.Random, teams: int, csms: int) -> tuple[list[tuple[str, ...]], list[str], list[str]]:
+    """Team-file rows (an admin, then per team its manager and CSMs) and the CSMs' ids and emails."""
+    ids: set[str] = set()
+    names: set[str] = set()
+
+    def person(team: int, role: str) -> tuple[str, ...]:
+        team_name, tz, alt = TEAMS[team % len(TEAMS)]
+        if team >= len(TEAMS):
+            team_name = f"{team_name} {team // len(TEAMS) + 1}"
+        while (slack_id := "U0" + "".join(rng.choices(_ID_CHARS, k=8))) in ids:
+            pass
+        ids.add(slack_id)
+        for attempt in range(40):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            name = f"{first} {last}" if attempt < 20 else f"{first} {rng.choice(_ID_CHARS[:24])}. {last}"
+            if name not in names:
+                break
+        names.add(name)
+        local = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+        email = ".".join(part.strip(".") for part in local.split()) + "@lumora.example"
+        return (slack_id, email, name, team_name, role, alt if rng.random() < 0.15 else tz)
+
+    rows = [person(0, "admin")]
+    by_index: dict[int, tuple[str, ...]] = {}
+    for t in range(teams):
+        rows.append(person(t, "manager"))
+        for i in range(t, csms, teams):  # CSM i sits in team i % teams
+            by_index[i] = person(t, "csm")
+            rows.append(by_index[i])
+    return rows, [by_index[i][0] for i in range(csms)], [by_index[i][1] for i in range(csms)]
+
+
+def _log_uniform(rng: random.Random, low: float, high: float) -> float:
+    return math.exp(rng.uniform(math.log(low), math.log(high)))
+
+
+def _company_name(rng: random.Random, used: set[str]) -> str:
+    name = ""
+    for attempt in range(12):
+        prefix = rng.choice(COMPANY_PREFIXES)
+        if attempt >= 2 or rng.random() < 0.5:
+            prefix += rng.choice(COMPANY_SUFFIXES)
+        name = f"{prefix} {rng.choice(COMPANY_TRADES)}{rng.choice(LEGAL_FORMS)}"
+        if name not in used:
+            break
+    else:
+        name = f"{name} {len(used)}"
+    used.add(name)
+    return name
+
+
+def _arr(rng: random.Random, segment: str) -> str:
+    low, high = _ARR[segment]
+    step = 100 if high <= 60_000 else 1_000
+    arr = max(low, round(_log_uniform(rng, low, high) / step) * step)
+    style = rng.random()
+    return f"${arr:,}" if style < 0.25 else f"{arr}.00" if style < 0.35 else str(arr)
+
+
+def _next_anniversary(start: date, today: date) -> date:
+    year = max(start.year + 1, today.year)
+    while True:
+        day = date(year, start.month, 28 if (start.month, start.day) == (2, 29) else start.day)
+        if day > today:
+            return day
+        year += 1
+
+
+def _last_review(rng: random.Random, segment: str, start: date, today: date) -> str:
+    cadence = _REVIEW_CADENCE.get(segment)
+    age = (today - start).days
+    if age < 45 or rng.random() >= (0.7 if cadence else 0.05):
+        return ""
+    return (today - timedelta(days=rng.randint(7, min(age - 7, int((cadence or 365) * 1.4))))).isoformat()
+
+
+def _write_usage(
+    rng: random.Random,
+    path: Path,
+    accounts: list[_Account],
+    day0: date,
+    days: int,
+    declining: dict[str, float],
+    stopped: str | None,
+) -> int:
+    """Stream one row per account and day; declining accounts fall over their last 7 days."""
+    calendar = [day0 + timedelta(days=d) for d in range(days)]
+    dates = [d.isoformat() for d in calendar]
+    weekend = [d.weekday() >= 5 for d in calendar]
+    noise = [max(0.3, rng.gauss(1.0, 0.12)) for _ in range(_NOISE)]
+    noise += noise
+    span = max(1, days - 1)
+    ramp = (0.3, 0.15, 0.0, 0.0, 0.0, 0.0, 0.0)
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8", buffering=1 << 20) as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(USAGE_HEADER)
+        for a in accounts:
+            first = max(0, (a.start - day0).days)
+            n = days - first
+            off = rng.randrange(_NOISE)
+            high, low, c0, slope = a.level, a.level * a.weekend, 1 - a.slope, a.slope / span
+            values = [
+                int((low if we else high) * (c0 + slope * i) * z + 0.5)
+                for i, we, z in zip(range(first, days), weekend[first:], noise[off : off + n], strict=True)
+            ]
+            if first > 0:  # a new account ramps up over its first month
+                for k in range(min(n, 30)):
+                    values[k] = int(values[k] * (0.3 + 0.7 * k / 30) + 0.5)
+            if (target := declining.get(a.external_id)) is not None:
+                for k, r in enumerate(ramp):
+                    values[n - 7 + k] = int(values[n - 7 + k] * (target + (1 - target) * r) + 0.5)
+                if a.external_id == stopped:
+                    del values[n - rng.randint(3, 5) :]
+            writer.writerows(zip(repeat(a.external_id), dates[first:], values, strict=False))
+            rows += len(values)
+    return rows

@@ -1,0 +1,303 @@
+"""Slack Block Kit messages drawn in the terminal with Rich, for `digest --dry-run` and `demo`.
+
+Blocks come in their dict form (what slack_sdk's `Block.to_dict()` gives). Slack mrkdwn becomes Rich
+markup; everything a user typed is escaped on the way, so `[bold]` in an account name stays text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+Block = Mapping[str, Any]
+
+# Shortcodes our messages use, as emoji that are two cells wide in a terminal (no variation selector).
+# fmt: off
+EMOJI = {
+    "warning": "⚠", "chart_with_downwards_trend": "📉", "chart_with_upwards_trend": "📈", "x": "❌",
+    "white_check_mark": "✅", "heavy_check_mark": "✔", "large_green_circle": "🟢", "red_circle": "🔴",
+    "large_yellow_circle": "🟡", "calendar": "📅", "spiral_calendar_pad": "🗓", "bell": "🔔", "zzz": "💤",
+    "rotating_light": "🚨", "hourglass_flowing_sand": "⏳", "telephone_receiver": "📞", "memo": "📝",
+    "bar_chart": "📊", "busts_in_silhouette": "👥", "moneybag": "💰", "dart": "🎯", "mag": "🔍", "wave": "👋",
+    "tada": "🎉", "sunrise": "🌅", "information_source": "ℹ",
+}
+# fmt: on
+BUTTON_STYLES = {
+    "primary": "bold white on green4",
+    "danger": "bold white on red3",
+    None: "bold black on grey70",
+}
+CODE_STYLE = "cyan"
+MENTION_STYLE = "bold blue"
+
+_SHORTCODE = re.compile(r":([a-z0-9_+\-]+):")
+_ANGLE = re.compile(r"<([^<>\n]+)>")
+_SLOT = re.compile("\ue000([0-9]+)\ue001")  # stands in for an <…> token while the text around it is formatted
+_INLINE = re.compile(
+    r"```(?P<pre>.+?)```"
+    r"|`(?P<code>[^`\n]+)`"
+    r"|(?<![\w*])\*(?P<bold>[^*\s](?:[^*\n]*?[^*\s])?)\*(?![\w*])"
+    r"|(?<![\w_])_(?P<italic>[^_\s](?:[^_\n]*?[^_\s])?)_(?![\w_])"
+    r"|(?<![\w~])~(?P<strike>[^~\s](?:[^~\n]*?[^~\s])?)~(?![\w~])",
+    re.DOTALL,
+)
+_INLINE_STYLES = {
+    "pre": CODE_STYLE,
+    "code": CODE_STYLE,
+    "bold": "bold",
+    "italic": "italic",
+    "strike": "strike",
+}
+
+
+def render_message(
+    console: Console,
+    *,
+    title: str,
+    blocks: Sequence[Block | Any],
+    text: str,
+    names: Mapping[str, str] | None = None,
+) -> None:
+    """Draw one message in a panel titled like its Slack surface ("/myload — Dana Ortiz (ephemeral)")."""
+    console.print(
+        Panel(
+            message_renderable(blocks, text=text, names=names),
+            title=Text(title, style="bold"),
+            title_align="left",
+            border_style="bright_black",
+        )
+    )
+
+
+def message_renderable(
+    blocks: Sequence[Block | Any], *, text: str, names: Mapping[str, str] | None = None
+) -> RenderableType:
+    """The blocks as one Rich renderable; the fallback `text` when there are no blocks."""
+    names = names or {}
+    dicts = [b.to_dict() if hasattr(b, "to_dict") else b for b in blocks]
+    if not dicts:
+        return mrkdwn_text(text, names)
+    return Group(*(_block(b, names) for b in dicts))
+
+
+def mrkdwn_text(text: str, names: Mapping[str, str] | None = None) -> Text:
+    return Text.from_markup(mrkdwn_to_markup(text, names), emoji=False)
+
+
+def mrkdwn_to_markup(text: str, names: Mapping[str, str] | None = None) -> str:
+    """Slack mrkdwn as Rich markup: *bold*, _italic_, ~strike~, `code`, mentions, links and emoji."""
+    names = names or {}
+    tokens: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        tokens.append(_token(match.group(1), names))
+        return f"\ue000{len(tokens) - 1}\ue001"
+
+    held = _ANGLE.sub(hold, text)
+    lines = [_quote(line) for line in _format(emojize(held)).split("\n")]
+    markup = _SLOT.sub(lambda m: tokens[int(m.group(1))], "\n".join(lines))
+    # _esc doubles a trailing backslash so the tag after it survives; give one that ends the text a tag too
+    return markup + "[dim][/dim]" if markup.endswith("\\") else markup
+
+
+def emojize(text: str) -> str:
+    return _SHORTCODE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+
+
+def _format(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for match in _INLINE.finditer(text):
+        kind = match.lastgroup or "code"
+        inner = match.group(kind)
+        out.append(_plain(text[pos : match.start()]))
+        body = _plain(inner) if kind in ("pre", "code") else _format(inner)
+        out.append(f"[{_INLINE_STYLES[kind]}]{body}[/]")
+        pos = match.end()
+    out.append(_plain(text[pos:]))
+    return "".join(out)
+
+
+def _plain(text: str) -> str:
+    return _esc(_unescape(text))
+
+
+def _esc(text: str) -> str:
+    """rich.markup.escape for a piece a tag may follow: its trailing backslashes must not eat the tag."""
+    core = text.rstrip("\\")
+    return escape(core) + "\\" * (2 * (len(text) - len(core)))
+
+
+def _unescape(text: str) -> str:
+    """Slack's three entities; `&amp;` last so `&amp;lt;` stays `&lt;`."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _quote(line: str) -> str:
+    """A `> ` line (Slack sends `&gt; `, already decoded here) drawn as a quote."""
+    return f"[dim]│[/] [italic]{line[2:]}[/]" if line.startswith("> ") else line
+
+
+def _token(body: str, names: Mapping[str, str]) -> str:
+    """Markup for one <…> token: user or channel mention, special mention, date or link."""
+    kind, rest = body[:1], body[1:]
+    if kind in ("@", "#"):
+        ident, _, label = rest.partition("|")
+        shown = names.get(ident) or _unescape(label) or ident
+        return f"[{MENTION_STYLE}]{_esc(kind + shown.lstrip('@#'))}[/]"
+    if kind == "!":
+        command, _, label = rest.partition("|")
+        if label:  # <!date^…|fallback>, <!subteam^ID|@handle>
+            return _plain(label)
+        if command.startswith("subteam^"):
+            ident = command.partition("^")[2]
+            return f"[{MENTION_STYLE}]@{_esc(names.get(ident, ident).lstrip('@'))}[/]"
+        return f"[bold yellow]@{_esc(command)}[/]"
+    url, _, label = body.partition("|")
+    shown = _plain(label or url.removeprefix("mailto:"))
+    if re.fullmatch(r"[^\s\[\]]+", url):
+        return f"[underline][link={url}]{shown}[/link][/underline]"
+    return f"[underline]{shown}[/]"
+
+
+def _block(block: Block, names: Mapping[str, str]) -> RenderableType:
+    kind = block.get("type")
+    if kind == "header":
+        return Text(emojize(block.get("text", {}).get("text", "")), style="bold")
+    if kind == "section":
+        return _section(block, names)
+    if kind == "divider":
+        return Rule(style="bright_black")
+    if kind == "context":
+        line = Text(style="dim")
+        for k, element in enumerate(block.get("elements", [])):
+            line.append("  " if k else "")
+            if element.get("type") == "image":
+                line.append(f"[{element.get('alt_text', 'image')}]")
+            else:
+                line.append_text(_text_object(element, names))
+        return line
+    if kind == "actions":
+        return Text("  ").join(_element(e, names) for e in block.get("elements", []))
+    if kind == "image":
+        return Text(f"[image: {block.get('alt_text', '')}]", style="dim")
+    if kind == "input":
+        label = _text_object(block.get("label"), names)
+        return Text.assemble(label, " ", _element(block.get("element", {}), names))
+    if kind == "rich_text":
+        return _rich_text(block, names)
+    return Text(f"[{kind} block]", style="dim")
+
+
+def _section(block: Block, names: Mapping[str, str]) -> RenderableType:
+    parts: list[RenderableType] = []
+    if block.get("text"):
+        parts.append(_text_object(block["text"], names))
+    fields = [_text_object(f, names) for f in block.get("fields", [])]
+    if fields:
+        grid = Table.grid(padding=(0, 4))
+        grid.add_column()
+        grid.add_column()
+        for k in range(0, len(fields), 2):
+            grid.add_row(*fields[k : k + 2])
+        parts.append(grid)
+    body: RenderableType = parts[0] if len(parts) == 1 else Group(*parts)
+    accessory = block.get("accessory")
+    if not accessory:
+        return body
+    row = Table.grid(expand=True, padding=(0, 1))
+    row.add_column(ratio=1)
+    row.add_column(justify="right", vertical="top")
+    row.add_row(body, _element(accessory, names))
+    return row
+
+
+def _text_object(obj: Mapping[str, Any] | None, names: Mapping[str, str]) -> Text:
+    if not obj:
+        return Text()
+    if obj.get("type") == "mrkdwn":
+        return mrkdwn_text(obj.get("text", ""), names)
+    raw = obj.get("text", "")
+    return Text(emojize(raw) if obj.get("emoji", True) else raw)
+
+
+def _element(element: Mapping[str, Any], names: Mapping[str, str]) -> Text:
+    """An interactive element as a bracketed label: buttons `[ Mark done ]`, menus `[ Choose ▾ ]`."""
+    kind = element.get("type")
+    if kind == "button":
+        label = _text_object(element.get("text"), names).plain
+        return Text(f"[ {label} ]", style=BUTTON_STYLES.get(element.get("style"), BUTTON_STYLES[None]))
+    if kind == "overflow":
+        return Text("[ ⋯ ]", style=BUTTON_STYLES[None])
+    shown = element.get("initial_date") or element.get("initial_time")
+    option = element.get("initial_option")
+    if option:
+        shown = _text_object(option.get("text"), names).plain
+    if not shown:
+        shown = _text_object(element.get("placeholder"), names).plain or str(kind)
+    suffix = " ▾" if kind and "select" in kind else ""
+    return Text(f"[ {shown}{suffix} ]", style="bold")
+
+
+def _rich_text(block: Block, names: Mapping[str, str]) -> Text:
+    """A rich_text block: sections, lists, quotes and preformatted runs, without nesting finesse."""
+    out = Text()
+    for part in block.get("elements", []):
+        kind = part.get("type")
+        if kind == "rich_text_list":
+            indent = "  " * int(part.get("indent", 0))
+            start = int(part.get("offset", 0)) + 1
+            for k, item in enumerate(part.get("elements", []), start=start):
+                marker = f"{k}. " if part.get("style") == "ordered" else "• "
+                out.append(indent + marker)
+                out.append_text(_rich_inline(item.get("elements", []), names))
+                out.append("\n")
+            continue
+        line = _rich_inline(part.get("elements", []), names)
+        if kind == "rich_text_quote":
+            out.append("│ ", style="dim")
+            line.stylize("italic")
+        elif kind == "rich_text_preformatted":
+            line.stylize(CODE_STYLE)
+        out.append_text(line)
+        out.append("\n")
+    out.rstrip()
+    return out
+
+
+def _rich_inline(elements: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> Text:
+    out = Text()
+    for e in elements:
+        kind = e.get("type")
+        flags = e.get("style") or {}
+        style = Style(
+            bold=flags.get("bold") or None,
+            italic=flags.get("italic") or None,
+            strike=flags.get("strike") or None,
+            color=CODE_STYLE if flags.get("code") else None,
+        )
+        if kind == "text":
+            out.append(e.get("text", ""), style=style)
+        elif kind == "link":
+            url = e.get("url", "")
+            out.append(e.get("text") or url, style=style + Style(underline=True, link=url or None))
+        elif kind in ("user", "channel", "usergroup"):
+            ident = e.get(f"{kind}_id", "")
+            sign = "#" if kind == "channel" else "@"
+            out.append(sign + names.get(ident, ident).lstrip("@#"), style=MENTION_STYLE)
+        elif kind == "emoji":
+            out.append(EMOJI.get(e.get("name", ""), f":{e.get('name', '')}:"))
+        elif kind == "broadcast":
+            out.append(f"@{e.get('range', 'here')}", style="bold yellow")
+        elif kind == "date":
+            out.append(e.get("fallback", ""), style=style)
+    return out
