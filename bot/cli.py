@@ -6,12 +6,14 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
@@ -21,6 +23,8 @@ from bot.config import MissingSetting, Settings, get_settings
 from bot.db import get_engine, migrate, session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import CsvError, ImportResult
+from bot.jobs.scheduler import configure as configure_scheduler
+from bot.slack.client import make_client
 
 app = typer.Typer(
     name="csm-coach",
@@ -89,7 +93,57 @@ def run() -> None:
     settings.require("slack_bot_token", "slack_app_token")
     engine = ready_engine(settings)
     bolt = create_app(settings, engine=engine, socket_mode=True)
-    SocketModeHandler(bolt, settings.secret("slack_app_token")).start()
+    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings)
+    scheduler.start()
+    try:
+        SocketModeHandler(bolt, settings.secret("slack_app_token")).start()
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@app.command()
+def clock() -> None:
+    """The scheduler alone: each team's morning round at its post time (run one per deployment)."""
+    settings = get_settings()
+    settings.require("slack_bot_token")
+    engine = ready_engine(settings)
+    scheduler = configure_scheduler(BlockingScheduler(), engine, settings)
+    for job in scheduler.get_jobs():
+        console.print(f"{job.name}: {job.trigger}")
+    scheduler.start()
+
+
+@app.command()
+def digest(
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the messages here; send nothing.")
+    ] = False,
+    at: Annotated[
+        str | None, typer.Option(help="Pretend it is this moment (ISO 8601, e.g. 2026-11-23T09:00+00:00).")
+    ] = None,
+) -> None:
+    """Run the morning round now: each team's channel post and each CSM's DM."""
+    from bot.jobs.digest import morning_round, plan_round
+    from bot.render import render_message
+
+    settings = get_settings()
+    now = parse_moment(at) if at else datetime.now(UTC)
+    engine = ready_engine(settings)
+    if dry_run:
+        for plan in plan_round(engine=engine, now=now, settings=settings, team_name=team, commit=False):
+            if not plan.outgoing:
+                console.print(f"[dim]Team {plan.team}: nothing to send.[/]")
+            for out in plan.outgoing:
+                render_message(
+                    console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text
+                )
+        return
+    client = make_client(settings, token=settings.secret("slack_bot_token"))
+    summary = morning_round(engine=engine, client=client, now=now, settings=settings, team_name=team)
+    console.print(summary.line())
+    if summary.outcomes["failed"]:
+        raise typer.Exit(code=3)
 
 
 @contextmanager
@@ -185,6 +239,16 @@ def demo(
 
     day = parse_day(today) if today else datetime.now(ZoneInfo("UTC")).date()
     run_demo(console, db_path=db, today=day, seed=seed)
+
+
+def parse_moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserFacingError(f"--at: {value!r} is not a moment like 2026-11-23T09:00+00:00") from None
+    if moment.tzinfo is None:
+        raise UserFacingError(f"--at: {value!r} needs a UTC offset, e.g. 2026-11-23T09:00+00:00")
+    return moment
 
 
 def parse_day(value: str) -> date:

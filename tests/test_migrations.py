@@ -13,7 +13,9 @@ from bot.db import migrate
 
 def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata
+        )
     assert diff == []
 
 

@@ -72,7 +72,7 @@ def is_manager_of(viewer: Person | None, target: Person) -> bool:
     )
 
 
-def may_view_book(*, viewer_id: str, viewer: Person | None, target: Person, admins: frozenset[str]) -> bool:
+def may_act_for(*, viewer_id: str, viewer: Person | None, target: Person, admins: frozenset[str]) -> bool:
     return (
         viewer_id == target.slack_user_id
         or is_admin(viewer_id, viewer, admins)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
@@ -23,6 +24,21 @@ def timezone_of(team: Team, *, session: Session) -> str:
     assert team.id is not None
     zones = Counter(p.timezone for p in people.team_members(session=session, team_id=team.id))
     return zones.most_common(1)[0][0] if zones else "UTC"
+
+
+def all_teams(*, session: Session) -> Sequence[Team]:
+    return people.list_teams(session=session)
+
+
+def find_team_or_fail(*, session: Session, name: str) -> Team:
+    team = people.find_team(session=session, name=name)
+    if team is None:
+        known = (
+            ", ".join(t.name for t in people.list_teams(session=session))
+            or "none yet: import the team file first"
+        )
+        raise UserFacingError(f"no team named {name!r} (teams: {known})")
+    return team
 
 
 def configure(

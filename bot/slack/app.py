@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.config import Settings
@@ -16,7 +19,7 @@ from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.slack.blocks.common import Message, plain_message
 from bot.slack.client import make_client
-from bot.slack.listeners import commands, events
+from bot.slack.listeners import actions, commands, events
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +46,22 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
     @app.middleware
     def db_session(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
         context["settings"] = settings
+        context["now"] = datetime.now(UTC)  # the request's moment; everything below takes it as given
         with session_scope(engine) as session:
             context["session"] = session
             return next()
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
-        return error_response(error, body)
+    def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse | None:
+        return error_response(error, body, client)
 
     commands.register(app)
+    actions.register(app)
     events.register(app)
     return app
 
 
-def error_response(error: Exception, body: dict[str, Any]) -> BoltResponse:
+def error_response(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
     """Domain errors reach the user as said; anything else is logged under a reference they can quote."""
     if isinstance(error, UserFacingError):
         message: Message = plain_message(str(error))
@@ -75,4 +80,13 @@ def error_response(error: Exception, body: dict[str, Any]) -> BoltResponse:
         return BoltResponse(
             status=200, body=message.ephemeral(), headers={"content-type": "application/json"}
         )
+    user = (body.get("user") or {}).get("id")
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    if user and channel:
+        try:
+            client.chat_postEphemeral(
+                channel=channel, user=user, text=message.text, blocks=message.block_dicts()
+            )
+        except SlackApiError:
+            log.warning("could not tell %s in %s: %s", user, channel, message.text)
     return BoltResponse(status=200, body="")

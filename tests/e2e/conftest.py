@@ -237,3 +237,58 @@ def serve_app(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterato
 def served_app(serve_app: ServeApp) -> ServedApp:
     """`csm-coach serve` with the default settings (no admins)."""
     return serve_app()
+
+
+class Cli:
+    """Runs `csm-coach VERB …` as a user would, against the test's database and the stand-in."""
+
+    def __init__(self, slack: SlackStandIn, database_url: str, workdir: Path) -> None:
+        self.env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_API_URL": slack.base_url,
+            "DATABASE_URL": database_url,
+        }
+        self.workdir = workdir
+        self.started: list[subprocess.Popen[str]] = []
+
+    def start(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [str(csm_coach_executable()), *args],
+            env=_app_env({**self.env, **(env or {})}),
+            cwd=self.workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_DIE_WITH_PARENT,
+        )
+        self.started.append(process)
+        return process
+
+    def run(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        process = self.start(*args, env=env)
+        output, _ = process.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(process.args, process.returncode, output, None)
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=STOP_TIMEOUT)
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+@pytest.fixture
+def cli(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[Cli]:
+    workdir = tmp_path / "cli-cwd"
+    workdir.mkdir(exist_ok=True)
+    runner = Cli(slack, database_url, workdir)
+    try:
+        yield runner
+    finally:
+        runner.stop_all()

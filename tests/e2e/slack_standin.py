@@ -117,6 +117,7 @@ class SlackStandIn:
         self._rules: list[_Rule] = []
         self._replies: dict[str, dict[str, Any]] = {}
         self._users: dict[str, dict[str, Any]] = {}
+        self._hangs: list[list[Any]] = []  # [method, skip, times, seconds]
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -219,6 +220,7 @@ class SlackStandIn:
         with self._lock:
             self._calls.clear()
             self._rules.clear()
+            self._hangs.clear()
             self._replies.clear()
             self._users.clear()
 
@@ -250,6 +252,22 @@ class SlackStandIn:
     ) -> None:
         """Every call aimed at `channel` (any method unless given) fails with `error` from now on."""
         self._add(_Rule(method, channel, None, HTTPStatus.OK, {"ok": False, "error": error}))
+
+    def hang(self, method: str, *, after: int = 0, times: int = 1, seconds: float = 30.0) -> None:
+        """Record, then hold the answer to `times` calls of `method` (after letting `after` through)."""
+        with self._lock:
+            self._hangs.append([method, after, times, seconds])
+
+    def _hang_for(self, method: str) -> float:
+        for hang in self._hangs:
+            if hang[0] != method or hang[2] <= 0:
+                continue
+            if hang[1] > 0:
+                hang[1] -= 1
+                return 0.0
+            hang[2] -= 1
+            return float(hang[3])
+        return 0.0
 
     def reply(self, method: str, payload: Mapping[str, Any]) -> None:
         """Merge `payload` into every successful answer of `method` (overrides the defaults)."""
@@ -297,6 +315,9 @@ class SlackStandIn:
                 )
             )
             self._lock.notify_all()
+            delay = self._hang_for(method)
+        if delay:
+            time.sleep(delay)
         return status, extra_headers, answer
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:

@@ -37,7 +37,7 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings) -> 
     visible = [
         p
         for p in matches
-        if people.may_view_book(viewer_id=user_id, viewer=viewer, target=p, admins=settings.csm_coach_admins)
+        if people.may_act_for(viewer_id=user_id, viewer=viewer, target=p, admins=settings.csm_coach_admins)
     ]
     if not visible:
         # Same answer whether or not the person exists, unless the viewer could see anyone's book.

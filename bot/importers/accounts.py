@@ -1,0 +1,128 @@
+"""The accounts file: each account's segment, ARR, owner and dates, upserted by `external_id`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, select
+from sqlmodel import SQLModel
+
+from bot.domain.bands import Band
+from bot.domain.segments import match_segment
+from bot.importers.common import CsvFile, Progress, Row
+from bot.importers.errors import ImportResult
+
+COLUMNS = ("external_id", "name", "segment", "arr", "owner", "start_date", "renewal_date")
+OPTIONAL = ("last_review_date",)
+
+# Stored columns in the order compared and written; the file's columns map onto them in _values().
+_STORED = ("name", "segment_key", "arr", "owner_id", "start_date", "renewal_date", "last_review_date")
+
+
+def load_bands(conn: Connection) -> list[Band]:
+    band = SQLModel.metadata.tables["segment_band"]
+    rows = conn.execute(
+        select(band.c.key, band.c.label, band.c.band_low, band.c.band_high).order_by(band.c.position)
+    )
+    return [Band(key, label, low, high) for key, label, low, high in rows]
+
+
+class _Lookups:
+    """Segment and owner resolution, each distinct spelling worked out once."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.bands = load_bands(conn)
+        self.segments: dict[str, str | None] = {}
+        person = SQLModel.metadata.tables["person"]
+        self.people: dict[str, tuple[int, bool]] = {}
+        for person_id, slack_user_id, email, active in conn.execute(
+            select(person.c.id, person.c.slack_user_id, person.c.email, person.c.active)
+        ):
+            self.people[slack_user_id.lower()] = self.people[email.lower()] = (person_id, active)
+
+    def segment(self, row: Row) -> str:
+        raw = row.raw("segment").strip()
+        if raw not in self.segments:
+            self.segments[raw] = match_segment(raw, self.bands)
+        key = self.segments[raw]
+        if key is None:
+            known = ", ".join(band.key for band in self.bands)
+            raise row.fail("segment", f'unknown segment "{raw}" (expected one of: {known})')
+        return key
+
+    def owner(self, row: Row) -> int:
+        raw = row.text("owner", max_length=320)
+        found = self.people.get(raw.lower())
+        if found is None:
+            raise row.fail("owner", f'"{raw}" is not in the team file; import the team first')
+        person_id, active = found
+        if not active:
+            raise row.fail(
+                "owner", f'"{raw}" was left out of the last team file (inactive); import the team first'
+            )
+        return person_id
+
+
+def _values(row: Row, lookups: _Lookups, with_review: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": row.text("name", max_length=300),
+        "segment_key": lookups.segment(row),
+        "arr": row.non_negative("arr"),
+        "owner_id": lookups.owner(row),
+        "start_date": row.date("start_date"),
+        "renewal_date": row.optional_date("renewal_date"),
+    }
+    if with_review:  # without the column, a re-import leaves the stored review dates alone
+        values["last_review_date"] = row.optional_date("last_review_date")
+    return values
+
+
+def import_accounts(path: Path, *, engine: Engine, progress: Progress | None = None) -> ImportResult:
+    """Create or update every account in the file; accounts not in it are left as they are."""
+    started = perf_counter()
+    account = SQLModel.metadata.tables["account"]
+    with engine.begin() as conn:
+        lookups = _Lookups(conn)
+        stored = {
+            row.external_id: row
+            for row in conn.execute(select(account.c.id, account.c.external_id, *account.c[_STORED]))
+        }
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        first_line: dict[str, int] = {}
+        moved = unchanged = 0
+        with CsvFile(path, required=COLUMNS, optional=OPTIONAL) as file:
+            with_review = "last_review_date" in file.columns
+            for row in file.rows(progress):
+                external_id = row.text("external_id")
+                seen = first_line.setdefault(external_id, row.line)
+                if seen != row.line:
+                    raise row.fail(
+                        "external_id", f'"{external_id}" is on line {seen} too: one row per account'
+                    )
+                values = _values(row, lookups, with_review)
+                old = stored.get(external_id)
+                if old is None:
+                    inserts.append({"external_id": external_id, **values})
+                elif any(getattr(old, column) != value for column, value in values.items()):
+                    updates.append({"_id": old.id, **values})
+                    if old.owner_id != values["owner_id"]:
+                        moved += 1
+                else:
+                    unchanged += 1
+        if inserts:
+            conn.execute(account.insert(), inserts)
+        if updates:  # SET takes the columns the dicts name besides "_id"
+            conn.execute(account.update().where(account.c.id == bindparam("_id")), updates)
+    return ImportResult(
+        "accounts",
+        file.name,
+        rows=len(first_line),
+        created=len(inserts),
+        updated=len(updates),
+        unchanged=unchanged,
+        seconds=perf_counter() - started,
+        details={"owner changes": moved},
+    )

@@ -1,0 +1,237 @@
+"""Reading import files: header checks, physical line numbers, field parsers, located errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from bot.importers.errors import CsvError
+
+T = TypeVar("T")
+Progress = Callable[[int, int], None]  # (bytes read, file size in bytes)
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
+_NUMBER_NOISE = str.maketrans("", "", "$ \u00a0\u202f")  # currency sign, spaces grouping thousands
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+
+
+@lru_cache(maxsize=4096)  # account files repeat dates; usage files have few distinct ones
+def parse_date(text: str) -> date:
+    """An ISO `YYYY-MM-DD` date; ValueError with a message fit for the user otherwise."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty (expected a date YYYY-MM-DD)")
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(f'bad date "{text}" (expected YYYY-MM-DD)')
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f'bad date "{text}": {exc}') from None
+
+
+def parse_number(text: str) -> float:
+    """A finite number; `$`, spaces and commas grouping thousands are tolerated ("$1,200.50")."""
+    cleaned = text.translate(_NUMBER_NOISE)
+    if not cleaned:
+        raise ValueError("empty (expected a number)")
+    not_a_number = ValueError(f'not a number: "{text.strip()}"')
+    if "," in cleaned:  # "1.234,56" is a European decimal, not 1.23456
+        if not _GROUPED.fullmatch(cleaned):
+            raise not_a_number
+        cleaned = cleaned.replace(",", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise not_a_number from None
+    if not math.isfinite(value):
+        raise not_a_number
+    return value
+
+
+def parse_non_negative(text: str) -> float:
+    value = parse_number(text)
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {text.strip()}")
+    return value
+
+
+def _line_breaks(fields: Sequence[str]) -> int:
+    """Line breaks inside quoted fields, counted the way a file opened with newline="" splits lines."""
+    return sum(f.count("\n") + f.count("\r") - f.count("\r\n") for f in fields)
+
+
+def _normalise_header(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+class CsvFile:
+    """One import file, opened and its header checked; use as a context manager.
+
+    Decoding and CSV syntax errors met anywhere inside the `with` block leave it as CsvError.
+    """
+
+    def __init__(self, path: Path | str, *, required: Sequence[str], optional: Sequence[str] = ()) -> None:
+        self.path = Path(path)
+        self.name = str(path)
+        self._binary = open(self.path, "rb")  # noqa: SIM115 - closed by __exit__
+        self.total_bytes = os.fstat(self._binary.fileno()).st_size
+        self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
+        self.reader = csv.reader(self._text)
+        self.header: list[str] = []
+        self.columns: dict[str, int] = {}  # known column name -> 0-based index
+        try:
+            self._read_header(required, optional)
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+
+    def __enter__(self) -> CsvFile:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._text.close()
+        if isinstance(exc, UnicodeDecodeError):
+            raise self._decode_error(exc) from exc
+        if isinstance(exc, csv.Error):
+            raise CsvError(self.name, max(self.reader.line_num, 1), f"unreadable CSV: {exc}") from exc
+
+    @property
+    def width(self) -> int:
+        return len(self.header)
+
+    def bytes_read(self) -> int:
+        return self._binary.tell()
+
+    def _read_header(self, required: Sequence[str], optional: Sequence[str]) -> None:
+        for row in self.reader:
+            if not self.is_blank(row):
+                self.header = [_normalise_header(name) for name in row]
+                break
+        else:
+            expected = ",".join(required)
+            raise CsvError(self.name, 1, f"empty file: expected a header row: {expected}")
+        line = self.line_of(row)
+        for index, name in enumerate(self.header):
+            if name in self.columns and name in (*required, *optional):
+                first = self.columns[name] + 1
+                raise CsvError(
+                    self.name,
+                    line,
+                    f"column appears twice (columns {first} and {index + 1})",
+                    column=index + 1,
+                    column_name=name,
+                )
+            self.columns.setdefault(name, index)
+        for name in required:
+            if name not in self.columns:
+                raise CsvError(
+                    self.name,
+                    line,
+                    f'missing column "{name}" (the header has: {", ".join(self.header)})',
+                    column_name=name,
+                )
+
+    def line_of(self, fields: Sequence[str]) -> int:
+        """First physical line of the row just read."""
+        return self.reader.line_num - _line_breaks(fields)
+
+    def error(self, line: int, column: str | None, message: str) -> CsvError:
+        index = self.columns.get(column) if column else None
+        return CsvError(
+            self.name, line, message, column=None if index is None else index + 1, column_name=column
+        )
+
+    def is_blank(self, fields: Sequence[str]) -> bool:
+        return not any(field.strip() for field in fields)
+
+    def check_width(self, line: int, fields: Sequence[str]) -> None:
+        if len(fields) != self.width:
+            hint = " (a value containing a comma needs double quotes)" if len(fields) > self.width else ""
+            raise self.error(
+                line, None, f"expected {self.width} fields as in the header, found {len(fields)}{hint}"
+            )
+
+    def rows(self, progress: Progress | None = None, every: int = 5_000) -> Iterator[Row]:
+        """The data rows, blank ones skipped, each checked to have as many fields as the header."""
+        reader = self.reader
+        previous_end = reader.line_num
+        for count, fields in enumerate(reader, 1):
+            line, previous_end = previous_end + 1, reader.line_num
+            if self.is_blank(fields):
+                continue
+            self.check_width(line, fields)
+            if progress is not None and count % every == 0:
+                progress(self.bytes_read(), self.total_bytes)
+            yield Row(self, line, fields)
+        if progress is not None:
+            progress(self.total_bytes, self.total_bytes)
+
+    def _decode_error(self, exc: UnicodeDecodeError) -> CsvError:
+        """Find the first undecodable field by reading the file again, bad bytes kept as surrogates."""
+        bad_byte = f"0x{exc.object[exc.start]:02X}" if exc.start < len(exc.object) else "a byte"
+        message = f'not UTF-8: {bad_byte} cannot be decoded (save the file as "CSV UTF-8")'
+        with open(self.path, encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+            reader = csv.reader(text)
+            header: list[str] = []
+            for fields in reader:
+                line = reader.line_num - _line_breaks(fields)
+                bad = [i for i, field in enumerate(fields) if _SURROGATE.search(field)]
+                if bad:
+                    name = header[bad[0]] if bad[0] < len(header) else None
+                    return CsvError(self.name, line, message, column=bad[0] + 1, column_name=name)
+                if not header:
+                    header = [_normalise_header(name) for name in fields]
+        return CsvError(self.name, max(self.reader.line_num, 1), message)
+
+
+class Row:
+    """One data row with its line number; the accessors raise CsvError pointing at the field."""
+
+    __slots__ = ("file", "line", "fields")
+
+    def __init__(self, file: CsvFile, line: int, fields: list[str]) -> None:
+        self.file = file
+        self.line = line
+        self.fields = fields
+
+    def raw(self, column: str) -> str:
+        index = self.file.columns.get(column)
+        return "" if index is None else self.fields[index]
+
+    def fail(self, column: str | None, message: str) -> CsvError:
+        return self.file.error(self.line, column, message)
+
+    def text(self, column: str, max_length: int = 200) -> str:
+        value = self.raw(column).strip()
+        if not value:
+            raise self.fail(column, "empty")
+        if len(value) > max_length:
+            raise self.fail(column, f"too long ({len(value)} characters, at most {max_length})")
+        return value
+
+    def _parsed(self, column: str, parse: Callable[[str], T]) -> T:
+        try:
+            return parse(self.raw(column))
+        except ValueError as exc:
+            raise self.fail(column, str(exc)) from None
+
+    def date(self, column: str) -> date:
+        return self._parsed(column, parse_date)
+
+    def optional_date(self, column: str) -> date | None:
+        return self.date(column) if self.raw(column).strip() else None
+
+    def non_negative(self, column: str) -> float:
+        return self._parsed(column, parse_non_negative)

@@ -1,0 +1,62 @@
+"""What an import reports: one clear error, or a summary of what it changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class CsvError(Exception):
+    """Bad input, located like a compiler error: `accounts.csv:4:3: segment: unknown segment "Gold"`."""
+
+    def __init__(
+        self,
+        file: str,
+        line: int,
+        message: str,
+        *,
+        column: int | None = None,
+        column_name: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line  # 1-based physical line in the file; the header is line 1
+        self.column = column  # 1-based, None when the error is about the whole row or file
+        self.column_name = column_name
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.column is None:  # about a row or the file; a missing column names itself in the message
+            return f"{self.file}:{self.line}: {self.message}"
+        label = f"{self.column_name}: " if self.column_name else ""
+        return f"{self.file}:{self.line}:{self.column}: {label}{self.message}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+@dataclass
+class ImportResult:
+    """What one import did; `summary()` is the line the CLI prints."""
+
+    kind: str  # "team", "accounts" or "usage"
+    file: str
+    rows: int = 0  # data rows read (blank lines not counted)
+    created: int = 0  # usage: (account, day) pairs not stored before
+    updated: int = 0  # rows that changed something already stored
+    unchanged: int = 0
+    seconds: float = 0.0
+    # Kind-specific counts, in the order summary() shows them, e.g. {"owner changes": 3}.
+    details: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        new, changed = ("new", "replaced") if self.kind == "usage" else ("created", "updated")
+        parts = [f"{self.created:,} {new}", f"{self.updated:,} {changed}", f"{self.unchanged:,} unchanged"]
+        parts += [f"{n:,} {label}" for label, n in self.details.items() if n]
+        rate = (
+            f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds > 0 and self.rows >= 100_000 else ""
+        )
+        return (
+            f"{self.kind} from {self.file}: {_plural(self.rows, 'row')} read; "
+            f"{', '.join(parts)} ({self.seconds:.1f} s{rate})"
+        )

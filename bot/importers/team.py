@@ -1,0 +1,157 @@
+"""The team file is the roster: who is on which team, with which role and timezone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from time import perf_counter
+from zoneinfo import available_timezones
+
+from sqlalchemy import Connection, Engine, bindparam, select
+from sqlmodel import SQLModel
+
+from bot.importers.common import CsvFile, Progress, Row
+from bot.importers.errors import ImportResult
+from bot.models import Role
+
+COLUMNS = ("slack_user_id", "email", "name", "team", "role", "timezone")
+
+_SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_ROLES = tuple(role.value for role in Role)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones() - {"localtime", "Factory"})
+
+
+@dataclass(frozen=True)
+class _Member:
+    line: int
+    slack_user_id: str
+    email: str
+    name: str
+    team: str
+    role: str
+    timezone: str
+
+
+def _member(row: Row) -> _Member:
+    slack_user_id = row.text("slack_user_id", max_length=32)
+    if not _SLACK_ID.fullmatch(slack_user_id):
+        raise row.fail("slack_user_id", f'"{slack_user_id}" is not a Slack user id (like U024BE7LH)')
+    email = row.text("email", max_length=320).lower()
+    if not _EMAIL.fullmatch(email):
+        raise row.fail("email", f'"{email}" is not an email address')
+    role = row.text("role").lower()
+    if role not in _ROLES:
+        raise row.fail(
+            "role", f'unknown role "{row.raw("role").strip()}" (expected one of: {", ".join(_ROLES)})'
+        )
+    timezone = row.text("timezone")
+    if timezone not in _zones():
+        raise row.fail("timezone", f'unknown timezone "{timezone}" (expected an IANA zone like Europe/Paris)')
+    return _Member(row.line, slack_user_id, email, row.text("name"), row.text("team"), role, timezone)
+
+
+def _read(file: CsvFile, progress: Progress | None) -> list[_Member]:
+    members: list[_Member] = []
+    first_line: dict[tuple[str, str], int] = {}
+    for row in file.rows(progress):
+        member = _member(row)
+        for column, value in (("slack_user_id", member.slack_user_id), ("email", member.email)):
+            seen = first_line.setdefault((column, value), row.line)
+            if seen != row.line:
+                raise row.fail(column, f'"{value}" is on line {seen} too: one row per person')
+        members.append(member)
+    if not members:
+        raise file.error(2, None, "no people: the team file is the whole roster, so it cannot be empty")
+    return members
+
+
+def import_team(path: Path, *, engine: Engine, progress: Progress | None = None) -> ImportResult:
+    """Make the people and teams match the file; people left out of it become inactive."""
+    started = perf_counter()
+    with CsvFile(path, required=COLUMNS) as file:
+        members = _read(file, progress)
+    result = ImportResult("team", file.name, rows=len(members))
+    with engine.begin() as conn:
+        team_ids = _ensure_teams(conn, members, result)
+        _write_people(conn, file, members, team_ids, result)
+    result.seconds = perf_counter() - started
+    return result
+
+
+def _ensure_teams(conn: Connection, members: list[_Member], result: ImportResult) -> dict[str, int]:
+    """Team id per team name (matched case-insensitively); teams new to the database are created."""
+    team = SQLModel.metadata.tables["team"]
+    ids: dict[str, int] = {}
+    for team_id, name in conn.execute(select(team.c.id, team.c.name).order_by(team.c.id)):
+        ids.setdefault(name.casefold(), team_id)
+    created = 0
+    for member in members:
+        key = member.team.casefold()
+        if key not in ids:
+            ids[key] = conn.execute(team.insert().values(name=member.team).returning(team.c.id)).scalar_one()
+            created += 1
+    result.details["teams created"] = created
+    return ids
+
+
+def _write_people(
+    conn: Connection, file: CsvFile, members: list[_Member], team_ids: dict[str, int], result: ImportResult
+) -> None:
+    person = SQLModel.metadata.tables["person"]
+    columns = ("slack_user_id", "email", "name", "team_id", "role", "timezone", "active")
+    stored = {row.slack_user_id: row for row in conn.execute(select(person.c.id, *person.c[columns]))}
+    owner_of_email = {row.email: row.slack_user_id for row in stored.values()}
+    in_file = {member.slack_user_id for member in members}
+
+    inserts: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
+    reactivated = 0
+    for member in members:
+        values: dict[str, object] = {
+            "slack_user_id": member.slack_user_id,
+            "email": member.email,
+            "name": member.name,
+            "team_id": team_ids[member.team.casefold()],
+            "role": member.role,
+            "timezone": member.timezone,
+            "active": True,
+        }
+        holder = owner_of_email.get(member.email)
+        if holder is not None and holder != member.slack_user_id and holder not in in_file:
+            raise file.error(
+                member.line, "email", f'"{member.email}" belongs to someone else already ({holder})'
+            )
+        old = stored.get(member.slack_user_id)
+        if old is None:
+            inserts.append(values)
+        elif tuple(old[1:]) != tuple(values[c] for c in columns):
+            updates.append({"_id": old.id, **values})
+            if not old.active:
+                reactivated += 1
+        else:
+            result.unchanged += 1
+    gone = [
+        {"_id": row.id, "active": False}
+        for row in stored.values()
+        if row.slack_user_id not in in_file and row.active
+    ]
+
+    # Each UPDATE sets the columns its parameter dicts name besides "_id".
+    update = person.update().where(person.c.id == bindparam("_id"))
+    moving = [u for u in updates if u["email"] != stored[str(u["slack_user_id"])].email]
+    if moving:  # park the changing emails first, so that two people may swap theirs
+        conn.execute(update, [{"_id": u["_id"], "email": f"#{u['_id']}"} for u in moving])
+    for batch in (updates, gone):
+        if batch:
+            conn.execute(update, batch)
+    if inserts:
+        conn.execute(person.insert(), inserts)
+    result.created, result.updated = len(inserts), len(updates)
+    result.details.update(reactivated=reactivated, deactivated=len(gone))

@@ -1,0 +1,169 @@
+"""The usage feed: one number per account and day, tens of millions of rows, so a fast path.
+
+Rows are parsed in a tight loop that only does dictionary look-ups and float(); anything unusual
+(a new date, stray spaces, "$1,200", a bad value) raises inside the loop and is handled row by
+row in `_Reader.slow`, which either accepts the row or raises CsvError. Validated rows stream
+into the database inside one transaction, so a bad row anywhere rolls the whole file back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.db import is_sqlite
+from bot.importers.common import CsvFile, Progress, parse_date, parse_non_negative
+from bot.importers.errors import ImportResult
+from bot.importers.usage_sinks import PostgresSink, SqliteSink, UsageSink
+
+COLUMNS = ("external_id", "date", "value")
+BATCH = 50_000  # rows per executemany / COPY chunk, and how often progress is reported
+_INF = float("inf")
+
+UsageRow = tuple[Any, str, float]  # (account key as the sink wants it, ISO day, value)
+
+
+class _Slow(Exception):
+    """The fast loop met something it does not handle; the row goes through `_Reader.slow`."""
+
+
+class _Reader:
+    def __init__(self, file: CsvFile, accounts: dict[str, Any]) -> None:
+        self.file = file
+        self.slots = {external_id: slot for slot, external_id in enumerate(accounts)}
+        self.keys = list(accounts.values())
+        # Per distinct date: its ISO text and one byte per account slot, set once that account has a row.
+        self.days: dict[str, tuple[str, bytearray]] = {}
+        self._by_iso: dict[str, tuple[str, bytearray]] = {}
+        self.columns = tuple(file.columns[name] for name in COLUMNS)
+        self.canonical = file.header == list(COLUMNS)
+        self.current: list[str] = []  # the raw row being looked at, when rows are projected
+
+    def _project(self, fields: list[str]) -> tuple[str, ...]:
+        """The three columns of a file with other columns too (rarer, so the slower path)."""
+        self.current = fields
+        if len(fields) != self.file.width:
+            raise _Slow
+        return tuple(fields[i] for i in self.columns)
+
+    def read(self, write: Callable[[list[UsageRow]], None], progress: Progress | None) -> int:
+        """Validate every row, handing them to `write` in batches; returns the number of rows."""
+        file, reader = self.file, self.file.reader
+        rows = reader if self.canonical else map(self._project, reader)
+        batch: list[UsageRow] = []
+        count = 0
+        while True:
+            line_before = reader.line_num
+            self._fill(islice(rows, BATCH), batch)
+            if batch:
+                write(batch)
+                count += len(batch)
+                batch.clear()
+            if progress is not None:
+                progress(file.bytes_read(), file.total_bytes)
+            if reader.line_num == line_before:
+                return count
+
+    def _fill(self, rows: Iterator[Sequence[str]], batch: list[UsageRow]) -> None:
+        slots, keys, days = self.slots, self.keys, self.days
+        append = batch.append
+        fields: Sequence[str] = ()
+        while True:
+            try:
+                for fields in rows:
+                    external_id, day, value = fields  # ValueError unless exactly three fields
+                    slot = slots[external_id]
+                    iso, seen = days[day]
+                    number = float(value)
+                    if seen[slot] or not 0.0 <= number < _INF:
+                        raise _Slow
+                    seen[slot] = 1
+                    append((keys[slot], iso, number))
+            except (_Slow, KeyError, ValueError):
+                pass  # handled below, outside the except block, so that a CsvError has no confusing context
+            else:
+                return
+            row = self.slow(fields if self.canonical else self.current)
+            if row is not None:
+                append(row)
+
+    def slow(self, fields: Sequence[str]) -> UsageRow | None:
+        """Check one row thoroughly: the accepted row, None for a blank line, or CsvError."""
+        file = self.file
+        line = file.line_of(fields)
+        if file.is_blank(fields):
+            return None
+        file.check_width(line, fields)
+        raw_id, raw_day, raw_value = (fields[i] for i in self.columns)
+        external_id = raw_id.strip()
+        if not external_id:
+            raise file.error(line, "external_id", "empty")
+        slot = self.slots.get(external_id)
+        if slot is None:
+            raise file.error(
+                line,
+                "external_id",
+                f'unknown account "{external_id}" (not in the accounts; import accounts first)',
+            )
+        try:
+            value = parse_non_negative(raw_value)
+        except ValueError as exc:
+            raise file.error(line, "value", str(exc)) from None
+        iso, seen = self.day(line, raw_day)
+        if seen[slot]:
+            first = _first_line(file, external_id, iso)
+            raise file.error(
+                line, "date", f'a second row for "{external_id}" on {iso} (the first is on line {first})'
+            )
+        seen[slot] = 1
+        return self.keys[slot], iso, value
+
+    def day(self, line: int, raw: str) -> tuple[str, bytearray]:
+        if raw not in self.days:
+            try:
+                iso = parse_date(raw).isoformat()
+            except ValueError as exc:
+                raise self.file.error(line, "date", str(exc)) from None
+            if iso not in self._by_iso:
+                self._by_iso[iso] = (iso, bytearray(len(self.keys)))
+            self.days[raw] = self._by_iso[iso]  # " 2024-05-01" and "2024-05-01" share one marker
+        return self.days[raw]
+
+
+def _first_line(file: CsvFile, external_id: str, iso: str) -> int | str:
+    """Line of the first row for this account and day: the file is read again, as errors are rare."""
+    id_column, day_column = file.columns["external_id"], file.columns["date"]
+    with CsvFile(file.path, required=COLUMNS) as again:
+        reader, previous_end = again.reader, again.reader.line_num
+        for fields in reader:
+            line, previous_end = previous_end + 1, reader.line_num
+            if len(fields) > max(id_column, day_column) and fields[id_column].strip() == external_id:
+                try:
+                    if parse_date(fields[day_column]).isoformat() == iso:
+                        return line
+                except ValueError:
+                    continue
+    return "?"
+
+
+def import_usage(path: Path, *, engine: Engine, progress: Progress | None = None) -> ImportResult:
+    """Store every (account, day, value) of the file; a day already stored gets the file's value."""
+    started = perf_counter()
+    sink: UsageSink = SqliteSink(engine) if is_sqlite(engine) else PostgresSink(engine)
+    with CsvFile(path, required=COLUMNS) as file, sink:
+        rows = _Reader(file, sink.accounts).read(sink.write, progress)
+        new, replaced = sink.finish()
+    return ImportResult(
+        "usage",
+        file.name,
+        rows=rows,
+        created=new,
+        updated=replaced,
+        unchanged=rows - new - replaced,
+        seconds=perf_counter() - started,
+    )

@@ -1,0 +1,133 @@
+"""Usage alerts: raised, kept up to date and closed from each morning's detection; snoozes and outreach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from bot.domain.usage import DeclineRules, Trend, money_at_risk
+from bot.models import Account, Alert
+from bot.services.usage import Detection
+
+
+@dataclass(frozen=True)
+class Decline:
+    """One declining account as a post shows it."""
+
+    alert: Alert
+    account: Account
+
+    @property
+    def at_risk(self) -> float:
+        return money_at_risk(self.account.arr, self.alert.drop)
+
+    def days_declining(self, today: date) -> int:
+        return (today - self.alert.opened_on).days
+
+
+def refresh(*, session: Session, detection: Detection) -> None:
+    """Open an alert for each newly declining account, update the open ones, close the recovered."""
+    if detection.feed.stale:
+        return
+    today = detection.today
+    open_alerts = {
+        a.account_id: a for a in session.exec(select(Alert).where(col(Alert.closed_on).is_(None))).all()
+    }
+    for trend in detection.trends:
+        account_id = trend.account.id
+        assert account_id is not None
+        found = open_alerts.get(account_id)
+        result = trend.assessment
+        if result.trend is Trend.DECLINING:
+            if found is None:
+                _insert_open_alert(
+                    session, account_id, today, result.drop, result.recent_mean, result.baseline_mean
+                )
+            elif found.last_seen_on <= today:
+                found.last_seen_on = today
+                found.drop, found.recent_mean, found.baseline_mean = (
+                    result.drop,
+                    result.recent_mean,
+                    result.baseline_mean,
+                )
+                session.add(found)
+        elif result.trend is Trend.RECOVERED and found is not None and found.opened_on <= today:
+            found.closed_on = today
+            session.add(found)
+    session.flush()
+
+
+def _insert_open_alert(
+    session: Session, account_id: int, today: date, drop: float, recent: float, baseline: float
+) -> None:
+    """Insert unless another process just opened one for the account (the partial unique index)."""
+    values = {
+        "account_id": account_id,
+        "opened_on": today,
+        "last_seen_on": today,
+        "drop": drop,
+        "recent_mean": recent,
+        "baseline_mean": baseline,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Alert)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["account_id"], index_where=text("closed_on IS NULL"))
+    )
+    session.exec(statement)  # type: ignore[call-overload]
+
+
+def shown_today(alert: Alert, today: date, rules: DeclineRules) -> bool:
+    """Declining today and not snoozed (or dropped a further 20 points since the snooze)."""
+    if alert.closed_on is not None or alert.last_seen_on != today:
+        return False
+    if alert.snoozed_until is not None and today < alert.snoozed_until:
+        return alert.drop >= (alert.snoozed_at_drop or 0) + rules.snooze_redrop - 1e-9
+    return True
+
+
+def declines(*, session: Session, detection: Detection, rules: DeclineRules) -> list[Decline]:
+    """Today's declining accounts of the detection's scope, money at risk first."""
+    if detection.feed.stale or not detection.trends:
+        return []
+    accounts = {t.account.id: t.account for t in detection.trends if t.assessment.trend is Trend.DECLINING}
+    alerts = session.exec(
+        select(Alert).where(col(Alert.closed_on).is_(None), col(Alert.last_seen_on) == detection.today)
+    ).all()
+    found = [
+        Decline(alert, accounts[alert.account_id])
+        for alert in alerts
+        if alert.account_id in accounts and shown_today(alert, detection.today, rules)
+    ]
+    return sorted(found, key=lambda d: (-d.at_risk, d.account.name))
+
+
+def snooze(*, session: Session, alert: Alert, by: str, now: datetime, today: date, days: int) -> bool:
+    """Hide the alert for `days`; False when it is already snoozed at least that long (a double click)."""
+    until = today + timedelta(days=days)
+    if alert.snoozed_until is not None and alert.snoozed_until >= until:
+        return False
+    alert.snoozed_until, alert.snoozed_at_drop, alert.snoozed_by, alert.snoozed_at = (
+        until,
+        alert.drop,
+        by,
+        now,
+    )
+    session.add(alert)
+    return True
+
+
+def reached_out(*, session: Session, alert: Alert, by: str, now: datetime) -> bool:
+    """Record the outreach once; False when it was already recorded."""
+    if alert.reached_out_at is not None:
+        return False
+    alert.reached_out_by, alert.reached_out_at = by, now
+    session.add(alert)
+    return True

@@ -1,0 +1,152 @@
+"""The morning round through the CLI, and its buttons through Slack-signed requests to `serve`."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.models import Account, Alert
+from bot.services import teams
+from tests.blockcheck import message_text
+from tests.e2e.conftest import Cli, ServeApp
+from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
+from tests.jobs import company
+
+AT = "2026-11-23T09:00:00+00:00"
+
+
+@pytest.fixture
+def loaded(engine: Engine, session: Session, tmp_path: Path) -> Engine:
+    company.load(engine, tmp_path)
+    teams.configure(session=session, name="Harbor", channel="C0HARBOR", post_time=None, timezone=None)
+    teams.configure(session=session, name="Summit", channel="C0SUMMIT", post_time=None, timezone=None)
+    session.commit()
+    return engine
+
+
+def delivered(slack: SlackStandIn) -> Counter[str]:
+    return Counter(c.param("channel") for c in slack.calls("chat.postMessage"))
+
+
+def test_digest_sends_once_and_a_second_run_sends_nothing(
+    loaded: Engine, cli: Cli, slack: SlackStandIn
+) -> None:
+    first = cli.run("digest", "--at", AT)
+    assert first.returncode == 0, first.stdout
+    assert "5 sent" in first.stdout
+    second = cli.run("digest", "--at", "2026-11-23T17:30:00+00:00")
+    assert second.returncode == 0 and "5 already sent" in second.stdout
+    assert set(delivered(slack).values()) == {1} and len(delivered(slack)) == 5
+
+
+def test_dry_run_prints_and_sends_nothing(loaded: Engine, cli: Cli, slack: SlackStandIn) -> None:
+    result = cli.run("digest", "--dry-run", "--at", AT, env={"COLUMNS": "120"})
+    assert result.returncode == 0, result.stdout
+    assert "Silverline Health" in result.stdout and "DM to Ana Alvarez" in result.stdout
+    assert slack.calls() == []
+    assert "5 sent" in cli.run("digest", "--at", AT).stdout  # the dry run claimed nothing
+
+
+def test_a_round_killed_half_way_delivers_the_rest_and_none_twice(
+    loaded: Engine, cli: Cli, slack: SlackStandIn
+) -> None:
+    slack.hang("chat.postMessage", after=2, seconds=60)
+    victim = cli.start("digest", "--at", AT)
+    slack.wait_for("chat.postMessage", count=3, timeout=30)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=10)
+    slack.reset()
+
+    again = cli.run("digest", "--at", AT)
+    assert again.returncode == 0, again.stdout
+    assert "2 sent" in again.stdout and "2 already sent" in again.stdout and "1 in doubt" in again.stdout
+    # Over both runs, every recipient's message reached Slack exactly once.
+    first_run = 3
+    assert len(delivered(slack)) + first_run == 5
+
+
+def dm_of(slack: SlackStandIn, user_id: str) -> tuple[str, str, dict[str, Any]]:
+    call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == dm_channel_id(user_id))
+    message = {"type": "message", "ts": call.answer["ts"], "text": call.text, "blocks": call.blocks}
+    return call.answer["channel"], call.answer["ts"], message
+
+
+def click(
+    app: Any, user_id: str, channel: str, message: dict[str, Any], action_id: str, index: int = 0
+) -> Any:
+    actions = [b for b in message["blocks"] if b["type"] == "actions"][index]
+    button = next(e for e in actions["elements"] if e["action_id"] == action_id)
+    from tests.e2e.signing import block_actions_payload
+
+    payload = block_actions_payload(
+        action_id=action_id,
+        value=button["value"],
+        user_id=user_id,
+        block_id=actions["block_id"],
+        channel_id=channel,
+        message_ts=message["ts"],
+        message=message,
+    )
+    answer = app.post_action(payload)
+    assert answer.status == 200, answer.text
+    return button
+
+
+def test_reached_out_updates_the_dm_in_place_and_records_once(
+    loaded: Engine, session: Session, cli: Cli, serve_app: ServeApp, slack: SlackStandIn
+) -> None:
+    assert cli.run("digest", "--at", AT).returncode == 0
+    channel, ts, message = dm_of(slack, "U0ANA")
+    app = serve_app()
+    slack.clear()
+
+    click(app, "U0ANA", channel, message, "alert-reached-out")
+    update = slack.wait_for("chat.update")[0]
+    assert update.param("channel") == channel and update.param("ts") == ts
+    text = message_text({"blocks": update.blocks})
+    assert "Reached out — <@U0ANA>" in text
+    assert sum(1 for b in update.blocks if b["type"] == "actions") == 1  # the other account keeps its buttons
+    silverline = session.exec(select(Account).where(Account.external_id == "SILENT")).one()
+    alert = session.exec(select(Alert).where(Alert.account_id == silverline.id)).one()
+    first_at = alert.reached_out_at
+    assert alert.reached_out_by == "U0ANA" and first_at is not None
+
+    click(app, "U0ANA", channel, message, "alert-reached-out")  # a double click
+    slack.wait_for("chat.postEphemeral")
+    session.expire_all()
+    assert session.get(Alert, alert.id).reached_out_at == first_at  # type: ignore[union-attr]
+    assert "already recorded" in slack.calls("chat.postEphemeral")[0].text
+
+
+def test_buttons_refuse_outsiders_and_let_the_manager_snooze(
+    loaded: Engine, session: Session, cli: Cli, serve_app: ServeApp, slack: SlackStandIn
+) -> None:
+    assert cli.run("digest", "--at", AT).returncode == 0
+    channel, _, message = dm_of(slack, "U0ANA")
+    app = serve_app()
+    slack.clear()
+
+    click(app, "U0SAM", channel, message, "alert-snooze")
+    refusal = slack.wait_for("chat.postEphemeral")[0]
+    assert refusal.param("user") == "U0SAM" and "Only the account's CSM" in refusal.text
+    assert slack.calls("chat.update") == []
+    assert session.exec(select(Alert).where(Alert.snoozed_by.is_not(None))).all() == []  # type: ignore[union-attr]
+
+    click(app, "U0MIA", channel, message, "alert-snooze", index=1)
+    update = slack.wait_for("chat.update")[0]
+    # The click happens now (the server's clock), so the snooze runs a week from today in London.
+    until = datetime.now(ZoneInfo("Europe/London")).date() + timedelta(days=7)
+    assert f"Snoozed until {until:%a %-d %b} — <@U0MIA>" in message_text({"blocks": update.blocks})
+    session.expire_all()
+    snoozed = session.exec(select(Alert).where(Alert.snoozed_by == "U0MIA")).one()
+    dunmore = session.exec(select(Account).where(Account.external_id == "DECL")).one()
+    assert snoozed.account_id == dunmore.id

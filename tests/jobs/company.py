@@ -1,0 +1,116 @@
+"""A small company whose usage carries the traps of the decline rule, written as the SPEC's CSV files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.importers.accounts import import_accounts
+from bot.importers.team import import_team
+from bot.importers.usage import import_usage
+
+TODAY = date(2026, 11, 23)  # a Monday
+HISTORY_DAYS = 60
+
+TEAM_CSV = """slack_user_id,email,name,team,role,timezone
+U0ANA,ana@example.com,Ana Alvarez,Harbor,csm,Europe/London
+U0BEN,ben@example.com,Ben Brooks,Harbor,csm,Europe/London
+U0MIA,mia@example.com,Mia Manager,Harbor,manager,Europe/London
+U0SAM,sam@example.com,Sam Summit,Summit,csm,America/New_York
+"""
+
+
+def rhythm(day: date, level: float) -> float:
+    """Weekdays at `level`, weekends at 30% of it."""
+    return level if day.weekday() < 5 else level * 0.3
+
+
+def days_back(n: int, today: date = TODAY) -> date:
+    return today - timedelta(days=n)
+
+
+Curve = Callable[[date], float | None]  # None: no row that day
+
+
+def steady(day: date) -> float | None:
+    return rhythm(day, 100)
+
+
+def declining(day: date) -> float | None:
+    return rhythm(day, 40 if day >= days_back(7) else 100)
+
+
+def silent(day: date) -> float | None:
+    return None if day >= days_back(4) else rhythm(day, 100)
+
+
+def exactly_30(day: date) -> float | None:
+    return 70.0 if day >= days_back(7) else 100.0
+
+
+def almost_30(day: date) -> float | None:
+    return 71.0 if day >= days_back(7) else 100.0
+
+
+def low_volume(day: date) -> float | None:
+    return 0.0 if day >= days_back(7) else 4.0
+
+
+def recovered(day: date) -> float | None:
+    dipped = days_back(14) <= day < days_back(7)
+    return rhythm(day, 20 if dipped else 100)
+
+
+def brand_new(day: date) -> float | None:
+    if day < days_back(20):
+        return None
+    return 0.0 if day >= days_back(7) else 100.0
+
+
+# external_id: (name, segment, arr, owner, curve)
+ACCOUNTS: dict[str, tuple[str, str, float, str, Curve]] = {
+    "DECL": ("Dunmore Freight", "Mid-Market", 50_000, "U0ANA", declining),
+    "SILENT": ("Silverline Health", "Enterprise", 200_000, "U0ANA", silent),
+    "EXACT30": ("Exeter Mills", "SMB", 10_000, "U0BEN", exactly_30),
+    "ALMOST": ("Almond Labs", "SMB", 10_000, "U0BEN", almost_30),
+    "STEADY": ("Steadfast Co", "Large", 90_000, "U0BEN", steady),
+    "LOW": ("Lowland Farms", "SMB", 3_000, "U0BEN", low_volume),
+    "RECOV": ("Recoverly", "Large", 80_000, "U0ANA", recovered),
+    "NEW": ("Newbridge", "Mid-Market", 40_000, "U0ANA", brand_new),
+    "SUMMIT1": ("Summit Peak Co", "Large", 70_000, "U0SAM", declining),
+}
+EXPECTED_FLAGGED = {"DECL", "SILENT", "EXACT30", "SUMMIT1"}
+
+
+def write_files(directory: Path, *, last_day: date | None = None) -> tuple[Path, Path, Path]:
+    """Team, accounts and usage CSVs; usage runs until `last_day` (yesterday by default)."""
+    last_day = last_day or days_back(1)
+    team = directory / "team.csv"
+    team.write_text(TEAM_CSV, encoding="utf-8")
+    accounts = directory / "accounts.csv"
+    lines = ["external_id,name,segment,arr,owner,start_date,renewal_date"]
+    for external_id, (name, segment, arr, owner, _) in ACCOUNTS.items():
+        lines.append(f"{external_id},{name},{segment},{arr},{owner},2024-01-15,2027-01-15")
+    accounts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    usage = directory / "usage.csv"
+    rows = ["external_id,date,value"]
+    for offset in range(HISTORY_DAYS, 0, -1):
+        day = days_back(offset)
+        if day > last_day:
+            break
+        for external_id, (*_, curve) in ACCOUNTS.items():
+            value = curve(day)
+            if value is not None:
+                rows.append(f"{external_id},{day.isoformat()},{value:g}")
+    usage.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return team, accounts, usage
+
+
+def load(engine: Engine, directory: Path, *, last_day: date | None = None) -> None:
+    team, accounts, usage = write_files(directory, last_day=last_day)
+    import_team(team, engine=engine)
+    import_accounts(accounts, engine=engine)
+    import_usage(usage, engine=engine)
