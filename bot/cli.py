@@ -141,7 +141,7 @@ def digest(
         return
     client = make_client(settings, token=settings.secret("slack_bot_token"))
     summary = morning_round(engine=engine, client=client, now=now, settings=settings, team_name=team)
-    console.print(summary.line())
+    console.print(summary.line(), soft_wrap=True, markup=False)
     if summary.outcomes["failed"]:
         raise typer.Exit(code=3)
 
@@ -180,7 +180,7 @@ def run_import(kind: str, path: Path) -> None:
     engine = ready_engine(get_settings())
     with progress_bar(path) as progress:
         result = importer(path, engine=engine, progress=progress)
-    console.print(result.summary())
+    console.print(result.summary(), soft_wrap=True, markup=False)
 
 
 @import_app.command("team")
@@ -223,7 +223,7 @@ def team_set(
         updated = teams.configure(
             session=session, name=team, channel=channel, post_time=post_time, timezone=timezone
         )
-        console.print(teams.describe(updated, session=session))
+        console.print(teams.describe(updated, session=session), soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -264,8 +264,10 @@ def main() -> None:
     try:
         app()
     except (MissingSetting, UserFacingError, CsvError) as exc:
-        errors.print(f"csm-coach: {exc}", markup=False, highlight=False)
+        errors.print(f"csm-coach: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2 if isinstance(exc, MissingSetting) else 1)
     except OperationalError as exc:
-        errors.print(f"csm-coach: cannot use the database: {exc.orig}", markup=False, highlight=False)
+        errors.print(
+            f"csm-coach: cannot use the database: {exc.orig}", markup=False, highlight=False, soft_wrap=True
+        )
         sys.exit(1)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.rule import Rule
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.config import Settings
@@ -18,6 +20,7 @@ from bot.domain.bands import Verdict
 from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
 from bot.importers.usage import import_usage
+from bot.jobs.digest import plan_round
 from bot.models import Person, Role, Team
 from bot.render import render_message
 from bot.services import books
@@ -67,10 +70,36 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7) -> 
                 settings,
                 names,
             )
+        for index, team in enumerate(session.exec(select(Team).order_by(Team.id)).all(), start=1):
+            team.channel_id = f"C0DEMO{index:04d}"  # made-up channels, so the demo shows the team posts
+            session.add(team)
+    show_round(console, engine=engine, today=today, settings=settings, names=names)
     console.print(
         "[dim]Connect a real workspace: create the app from manifest.yml, set SLACK_BOT_TOKEN and "
         "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), then `csm-coach serve` (or `csm-coach run`).[/]"
     )
+
+
+def show_round(
+    console: Console, *, engine: Engine, today: date, settings: Settings, names: dict[str, str]
+) -> None:
+    """This morning's round as `csm-coach digest --dry-run` prints it: team posts and a couple of DMs."""
+    console.print(Rule("The morning round (csm-coach digest --dry-run)"))
+    moment = datetime.combine(today, time(9), tzinfo=ZoneInfo("UTC"))
+    plans = plan_round(engine=engine, now=moment, settings=settings, team_name=None, commit=True)
+    dms = 0
+    for plan in plans:
+        for out in plan.outgoing:
+            if out.kind == "dm":
+                dms += 1
+                if dms > 2:
+                    continue
+            render_message(
+                console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text, names=names
+            )
+            console.print()
+    if dms > 2:
+        console.print(f"[dim]… and {dms - 2} more DMs, one per CSM with accounts to call.[/]")
 
 
 def showcase_csms(session: Session) -> list[Person]:

@@ -51,7 +51,7 @@ def sync_jobs(scheduler: BaseScheduler, engine: Engine, settings: Settings) -> N
             wanted.add(job_id)
             trigger = team_trigger(team.post_time, teams.timezone_of(team, session=session))
             job = scheduler.get_job(job_id)
-            if job is not None and str(job.trigger) == str(trigger) and job.args[2] == team.name:
+            if job is not None and repr(job.trigger) == repr(trigger) and job.args[2] == team.name:
                 continue
             scheduler.add_job(
                 run_team_round,

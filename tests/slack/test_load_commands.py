@@ -83,7 +83,7 @@ def test_myload_weighs_a_mixed_book_segment_by_segment(session: Session, harbor:
     assert (
         "Within band" in text
         and "88% of a full book" in text
-        and "each segment weighed against its own band" in text
+        and "Each segment counts against its own band" in text
     )
 
 

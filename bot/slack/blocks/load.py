@@ -54,14 +54,17 @@ def headroom_line(load: BookLoad) -> str:
 def verdict_line(load: BookLoad) -> str:
     icon = VERDICT_ICON[load.verdict]
     top, bottom = load.percent_of_top, round(load.load_at_bottom * 100)
-    bands = "each segment weighed against its own band" if len(load.segments) > 1 else "the band"
+    mixed = len(load.segments) > 1
+    bands = "the bands" if mixed else "the band"
     if load.verdict is Verdict.OVER:
-        detail = f"{top}% of a full book even at the top of {bands}"
+        detail = f"{top}% of a full book even at the top of {bands}."
     elif load.verdict is Verdict.UNDER:
-        detail = f"{bottom}% of a full book even at the bottom of {bands}"
+        detail = f"{bottom}% of a full book even at the bottom of {bands}."
     else:
-        detail = f"{top}% of a full book at the top of {bands}, {bottom}% at its bottom"
-    return f"{icon} *{load.verdict.words.capitalize()}* — {detail}."
+        detail = f"{top}% of a full book at the top of {bands}, {bottom}% at the bottom."
+    if mixed:
+        detail += " Each segment counts against its own band."
+    return f"{icon} *{load.verdict.words.capitalize()}* — {detail}"
 
 
 def industry_context(book: Book) -> str:

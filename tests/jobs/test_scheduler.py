@@ -1,0 +1,79 @@
+"""Schedules: each team's round at its local post time, across DST changes, re-read from the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.jobs import scheduler as sched
+from bot.services import teams
+from tests import factories
+
+
+def fire_times(post_time: str, zone: str, start: datetime, count: int) -> list[datetime]:
+    trigger = sched.team_trigger(post_time, zone)
+    times, previous, now = [], None, start
+    for _ in range(count):
+        fire = trigger.get_next_fire_time(previous, now)
+        assert fire is not None
+        times.append(fire)
+        previous, now = fire, fire + timedelta(seconds=1)
+    return times
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [
+        ("Europe/London", datetime(2026, 3, 27, 12, tzinfo=UTC)),  # clocks go forward on Sun 29 March
+        ("Europe/London", datetime(2026, 10, 23, 12, tzinfo=UTC)),  # and back on Sun 25 October
+        ("America/New_York", datetime(2026, 3, 6, 18, tzinfo=UTC)),  # forward on Sun 8 March
+        ("America/New_York", datetime(2026, 10, 30, 18, tzinfo=UTC)),  # back on Sun 1 November
+    ],
+)
+def test_the_post_goes_at_nine_local_every_day_across_a_dst_change(zone: str, start: datetime) -> None:
+    times = fire_times("09:00", zone, start, 5)
+    local = [t.astimezone(ZoneInfo(zone)) for t in times]
+    assert [(t.hour, t.minute) for t in local] == [(9, 0)] * 5
+    assert len({t.date() for t in local}) == 5  # one a day, no day twice or skipped
+    offsets = {t.utcoffset() for t in local}
+    assert len(offsets) == 2  # the change really happened inside the five days
+
+
+def test_a_post_time_inside_the_repeated_hour_fires_twice_but_on_one_local_date() -> None:
+    # 01:30 happens twice in London on 25 October 2026; the delivery key (kind, recipient, local
+    # date) is what keeps the second firing from sending anything.
+    times = fire_times("01:30", "Europe/London", datetime(2026, 10, 24, 12, tzinfo=UTC), 3)
+    dates = [t.astimezone(ZoneInfo("Europe/London")).date() for t in times]
+    assert dates[0] == dates[1]
+
+
+def test_jobs_follow_the_teams_in_the_database(engine: Engine, session: Session) -> None:
+    harbor = factories.team(session, "Harbor")
+    factories.person(session, harbor, "U0A")
+    summit = factories.team(session, "Summit", post_time="07:45", timezone="America/New_York")
+    session.commit()
+    scheduler = BackgroundScheduler()
+    sched.configure(scheduler, engine, Settings(_env_file=None))
+    scheduler.start(paused=True)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {sched.SYNC_JOB_ID, sched.team_job_id(harbor.id), sched.team_job_id(summit.id)}
+        summit_job = jobs[sched.team_job_id(summit.id)]
+        assert "hour='7', minute='45'" in repr(summit_job.trigger) and "America/New_York" in repr(
+            summit_job.trigger
+        )
+        assert "Europe/London" in repr(jobs[sched.team_job_id(harbor.id)].trigger)  # the members' zone
+        assert summit_job.coalesce and summit_job.misfire_grace_time == 3600
+
+        teams.configure(session=session, name="Summit", channel=None, post_time="10:15", timezone=None)
+        session.commit()
+        sched.sync_jobs(scheduler, engine, Settings(_env_file=None))
+        assert "hour='10', minute='15'" in repr(scheduler.get_job(sched.team_job_id(summit.id)).trigger)
+    finally:
+        scheduler.shutdown(wait=False)
