@@ -32,42 +32,42 @@ def days_back(n: int, today: date = TODAY) -> date:
     return today - timedelta(days=n)
 
 
-Curve = Callable[[date], float | None]  # None: no row that day
+# A curve gets the day and its age (days before today); None means no row that day.
+Curve = Callable[[date, int], float | None]
 
 
-def steady(day: date) -> float | None:
+def steady(day: date, age: int) -> float | None:
     return rhythm(day, 100)
 
 
-def declining(day: date) -> float | None:
-    return rhythm(day, 40 if day >= days_back(7) else 100)
+def declining(day: date, age: int) -> float | None:
+    return rhythm(day, 40 if age <= 7 else 100)
 
 
-def silent(day: date) -> float | None:
-    return None if day >= days_back(4) else rhythm(day, 100)
+def silent(day: date, age: int) -> float | None:
+    return None if age <= 4 else rhythm(day, 100)
 
 
-def exactly_30(day: date) -> float | None:
-    return 70.0 if day >= days_back(7) else 100.0
+def exactly_30(day: date, age: int) -> float | None:
+    return 70.0 if age <= 7 else 100.0
 
 
-def almost_30(day: date) -> float | None:
-    return 71.0 if day >= days_back(7) else 100.0
+def almost_30(day: date, age: int) -> float | None:
+    return 71.0 if age <= 7 else 100.0
 
 
-def low_volume(day: date) -> float | None:
-    return 0.0 if day >= days_back(7) else 4.0
+def low_volume(day: date, age: int) -> float | None:
+    return 0.0 if age <= 7 else 4.0
 
 
-def recovered(day: date) -> float | None:
-    dipped = days_back(14) <= day < days_back(7)
-    return rhythm(day, 20 if dipped else 100)
+def recovered(day: date, age: int) -> float | None:
+    return rhythm(day, 20 if 7 < age <= 14 else 100)
 
 
-def brand_new(day: date) -> float | None:
-    if day < days_back(20):
+def brand_new(day: date, age: int) -> float | None:
+    if age > 20:
         return None
-    return 0.0 if day >= days_back(7) else 100.0
+    return 0.0 if age <= 7 else 100.0
 
 
 # external_id: (name, segment, arr, owner, curve)
@@ -85,9 +85,11 @@ ACCOUNTS: dict[str, tuple[str, str, float, str, Curve]] = {
 EXPECTED_FLAGGED = {"DECL", "SILENT", "EXACT30", "SUMMIT1"}
 
 
-def write_files(directory: Path, *, last_day: date | None = None) -> tuple[Path, Path, Path]:
-    """Team, accounts and usage CSVs; usage runs until `last_day` (yesterday by default)."""
-    last_day = last_day or days_back(1)
+def write_files(
+    directory: Path, *, today: date = TODAY, last_day: date | None = None
+) -> tuple[Path, Path, Path]:
+    """Team, accounts and usage CSVs for `today`; usage runs until `last_day` (yesterday by default)."""
+    last_day = last_day or days_back(1, today)
     team = directory / "team.csv"
     team.write_text(TEAM_CSV, encoding="utf-8")
     accounts = directory / "accounts.csv"
@@ -98,19 +100,19 @@ def write_files(directory: Path, *, last_day: date | None = None) -> tuple[Path,
     usage = directory / "usage.csv"
     rows = ["external_id,date,value"]
     for offset in range(HISTORY_DAYS, 0, -1):
-        day = days_back(offset)
+        day = days_back(offset, today)
         if day > last_day:
             break
         for external_id, (*_, curve) in ACCOUNTS.items():
-            value = curve(day)
+            value = curve(day, offset)
             if value is not None:
                 rows.append(f"{external_id},{day.isoformat()},{value:g}")
     usage.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return team, accounts, usage
 
 
-def load(engine: Engine, directory: Path, *, last_day: date | None = None) -> None:
-    team, accounts, usage = write_files(directory, last_day=last_day)
+def load(engine: Engine, directory: Path, *, today: date = TODAY, last_day: date | None = None) -> None:
+    team, accounts, usage = write_files(directory, today=today, last_day=last_day)
     import_team(team, engine=engine)
     import_accounts(accounts, engine=engine)
     import_usage(usage, engine=engine)

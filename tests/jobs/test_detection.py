@@ -20,22 +20,21 @@ RULES = DeclineRules()
 def plain_definition(today: date) -> set[str]:
     """SPEC §1 computed straight from the curves, with no database and no shortcuts."""
     newest = max(
-        day
+        days_back(offset)
         for offset in range(1, company.HISTORY_DAYS + 1)
-        for day in [days_back(offset)]
         for *_, curve in ACCOUNTS.values()
-        if curve(day) is not None
+        if curve(days_back(offset), offset) is not None
     )
     if newest < today - timedelta(days=1):
         return set()
     flagged = set()
     for external_id, (*_, curve) in ACCOUNTS.items():
-        history = [days_back(o) for o in range(company.HISTORY_DAYS, 0, -1)]
-        first = next((d for d in history if curve(d) is not None), None)
+        ages = range(company.HISTORY_DAYS, 0, -1)
+        first = next((days_back(a) for a in ages if curve(days_back(a), a) is not None), None)
         if first is None or first > today - timedelta(days=35):
             continue
-        recent = sum(curve(today - timedelta(days=i)) or 0 for i in range(1, 8)) / 7
-        baseline = sum(curve(today - timedelta(days=i)) or 0 for i in range(8, 36)) / 28
+        recent = sum(curve(today - timedelta(days=i), i) or 0 for i in range(1, 8)) / 7
+        baseline = sum(curve(today - timedelta(days=i), i) or 0 for i in range(8, 36)) / 28
         if baseline >= 5 and 1 - recent / baseline >= 0.3 - 1e-9:
             flagged.add(external_id)
     return flagged
@@ -101,9 +100,9 @@ def test_alerts_open_once_say_for_how_long_and_close_on_recovery(
         day = TODAY + timedelta(days=offset)
         for external_id in ACCOUNTS:
             value = (
-                company.steady(day)
+                company.steady(day, 0)
                 if external_id == "DECL"
-                else company.ACCOUNTS[external_id][4](day - timedelta(days=7))
+                else company.ACCOUNTS[external_id][4](day - timedelta(days=7), 7 - offset)
             )
             rows.append(f"{external_id},{day.isoformat()},{value or 0:g}")
     usage.write_text("\n".join(rows) + "\n", encoding="utf-8")
