@@ -101,10 +101,12 @@ def main() -> None:
             import_accounts(work / "accounts.csv", engine=engine),
         ):
             print(result.summary())
-        runs = 2 if args.reimport else 1
-        for run in range(runs):
-            result = import_usage(work / "usage.csv", engine=engine)
-            label = "usage import" if run == 0 else "usage re-import"
+        # The day after the history: the nightly feed's usual size, one row per account.
+        write_usage(work / "next-day.csv", len(accounts), accounts, date(2025, 1, 1), rng)
+        runs = [("usage import", "usage.csv")]
+        runs += [("usage re-import", "usage.csv")] if args.reimport else []
+        for label, name in [*runs, ("next day's import", "next-day.csv")]:
+            result = import_usage(work / name, engine=engine)
             print(result.summary())
             print(
                 f"{label} on {engine.dialect.name}: {result.rows:,} rows in {result.seconds:.2f} s "

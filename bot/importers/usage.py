@@ -154,10 +154,13 @@ def _first_line(file: CsvFile, external_id: str, iso: str) -> int | str:
 def import_usage(path: Path, *, engine: Engine, progress: Progress | None = None) -> ImportResult:
     """Store every (account, day, value) of the file; a day already stored gets the file's value."""
     started = perf_counter()
-    sink: UsageSink = SqliteSink(engine) if is_sqlite(engine) else PostgresSink(engine)
-    with CsvFile(path, required=COLUMNS) as file, sink:
-        rows = _Reader(file, sink.accounts).read(sink.write, progress)
-        new, replaced = sink.finish()
+    with CsvFile(path, required=COLUMNS) as file:
+        sink: UsageSink = (
+            SqliteSink(engine, file_bytes=file.total_bytes) if is_sqlite(engine) else PostgresSink(engine)
+        )
+        with sink:
+            rows = _Reader(file, sink.accounts).read(sink.write, progress)
+            new, replaced = sink.finish()
     return ImportResult(
         "usage",
         file.name,

@@ -33,7 +33,10 @@ REFRESH_USAGE_DAYS = (
     " first_usage_day = (SELECT min(day) FROM usage WHERE usage.account_id = account.id),"
     " last_usage_day = (SELECT max(day) FROM usage WHERE usage.account_id = account.id)"
 )
-SQLITE_CACHE_KIB = 256 * 1024  # page cache for the import's connection: the usage tree's hot pages
+# Page cache for the import's connection, about the size of the file within these bounds: a history
+# load spreads each day over every account's pages, and measured 95k rows/s with 256 MiB for 36 M rows
+# (1 GB file) against 157k rows/s with 1 GiB. Pages are only allocated as they are used.
+SQLITE_CACHE_KIB = (256 * 1024, 1024 * 1024)
 
 
 class UsageSink(Protocol):
@@ -55,9 +58,11 @@ class UsageSink(Protocol):
 class SqliteSink:
     """executemany of an upsert, in one IMMEDIATE transaction (the write lock is taken up front)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, file_bytes: int = 0) -> None:
         self.engine = engine
         self.accounts: dict[str, Any] = {}
+        low, high = SQLITE_CACHE_KIB
+        self._cache_kib = min(max(file_bytes // 1024, low), high)
 
     def __enter__(self) -> Self:
         self._pooled = self.engine.raw_connection()
@@ -75,7 +80,7 @@ class SqliteSink:
 
     def _begin(self, db: Any) -> None:
         db.isolation_level = None  # we say BEGIN and COMMIT ourselves
-        db.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        db.execute(f"PRAGMA cache_size = -{self._cache_kib}")
         # Every account id comes from the map read below under the write lock, so the per-row
         # foreign-key check (a fifth of the insert time) proves nothing; it is back on after COMMIT.
         db.execute("PRAGMA foreign_keys = OFF")
