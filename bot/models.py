@@ -61,6 +61,9 @@ class Account(SQLModel, table=True):
     # Kept by the usage import so detection need not scan the whole usage table.
     first_usage_day: date | None = None
     last_usage_day: date | None = Field(default=None, index=True)
+    # The day csm-coach first saw the account: an account already running then gets its master
+    # plan two weeks from that day rather than from its (past) start.
+    first_seen_on: date | None = None
 
 
 class Usage(SQLModel, table=True):
@@ -123,3 +126,30 @@ class Delivery(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=200)
+
+
+class PlaybookStep(SQLModel, table=True):
+    """One step of a playbook for one account; generated idempotently, completed from Slack."""
+
+    __tablename__ = "playbook_step"
+    __table_args__ = (
+        UniqueConstraint("account_id", "playbook", "step", "sequence", name="uq_playbook_step_once"),
+        Index("ix_playbook_step_open_due", "status", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    playbook: str = Field(max_length=40)
+    step: str = Field(max_length=40)
+    sequence: int = Field(default=1)  # the n-th review; 1 for one-off steps
+    due_on: date
+    status: str = Field(default="open", max_length=16)  # open | done | skipped
+    snoozed_until: date | None = None
+    completed_by: str | None = Field(default=None, max_length=32)
+    completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    completed_on: date | None = None  # the team's local day it was done, for on-time counts
+    agreed_outcomes: str | None = None  # master plan: 1–3 outcomes, one per line
+    results_reviewed: str | None = None  # review
+    next_outcomes: str | None = None  # review
+    expansion_found: bool | None = None  # review
+    skip_reason: str | None = Field(default=None, max_length=500)
