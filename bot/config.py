@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.playbooks import DEFAULT_REVIEW_CADENCE
 from bot.domain.usage import DeclineRules
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -34,6 +35,8 @@ class Settings(BaseSettings):
     decline_threshold: float = Field(default=0.30, gt=0, le=1)
     decline_noise_floor: float = Field(default=5.0, ge=0)
     snooze_days: int = Field(default=7, ge=1, le=90)
+    # Executive Outcomes Review cadence per segment key, in days; 0 or absent: no review (automated).
+    review_cadence_days: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_REVIEW_CADENCE))
 
     @field_validator("database_url")
     @classmethod

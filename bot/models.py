@@ -126,6 +126,8 @@ class Delivery(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=200)
+    # The message as it now stands (JSON blocks), so a button or a modal can edit one line of it.
+    blocks_json: str | None = None
 
 
 class PlaybookStep(SQLModel, table=True):

@@ -8,6 +8,7 @@ better than a double one, and the summary reports it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,10 +25,10 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.usage import FeedAge
 from bot.models import Delivery, Person, Team
-from bot.services import alerts, teams
+from bot.services import alerts, people, steps, teams
 from bot.services.usage import daily_values, detect, sparkline_window
 from bot.slack.blocks.common import Message
-from bot.slack.blocks.digest import DeclineView, channel_post, declines_dm
+from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
 
 CHANNEL_POST = "channel_post"
 DM = "dm"
@@ -88,6 +89,10 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
         p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(owner_ids))).all() if p.id
     }
 
+    steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
+    members = {p.id: p for p in people.team_members(session=session, team_id=team.id) if p.id is not None}
+    due = steps.due_steps(session=session, today=today, owner_ids=members)
+
     out: list[Outgoing] = []
     if team.channel_id and (views or detection.feed.stale):
         message = channel_post(team.name, today, views, owners, detection.feed)
@@ -101,18 +106,19 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
                 message,
             )
         )
-    for owner_id, person in owners.items():
-        if not person.active:
-            continue
+    for person_id, person in members.items():
         mine = [
             v
             for v in views
-            if v.decline.account.owner_id == owner_id and not _recently_reached(v, today, settings)
+            if v.decline.account.owner_id == person_id and not _recently_reached(v, today, settings)
         ]
-        if mine:
+        my_steps = [d for d in due if d.account.owner_id == person_id]
+        if mine or my_steps:
             title = f"DM to {person.name} ({person.slack_user_id})"
             out.append(
-                Outgoing(DM, person.slack_user_id, team.id, today, title, declines_dm(person, today, mine))
+                Outgoing(
+                    DM, person.slack_user_id, team.id, today, title, morning_dm(person, today, mine, my_steps)
+                )
             )
     return TeamPlan(team.name, detection.feed, out)
 
@@ -186,6 +192,7 @@ def finish(
                 col(Delivery.local_date) == out.local_date,
             )
             .values(
+                blocks_json=None if error else json.dumps(out.message.block_dicts()),
                 status="failed" if error else "sent",
                 sent_at=None if error else now,
                 channel=channel,

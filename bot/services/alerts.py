@@ -39,8 +39,7 @@ def refresh(*, session: Session, detection: Detection) -> None:
         a.account_id: a for a in session.exec(select(Alert).where(col(Alert.closed_on).is_(None))).all()
     }
     for trend in detection.trends:
-        account_id = trend.account.id
-        assert account_id is not None
+        account_id = trend.account_id
         found = open_alerts.get(account_id)
         result = trend.assessment
         if result.trend is Trend.DECLINING:
@@ -84,20 +83,42 @@ def _insert_open_alert(
     session.exec(statement)  # type: ignore[call-overload]
 
 
-def shown_today(alert: Alert, today: date, rules: DeclineRules) -> bool:
-    """Declining today and not snoozed (or dropped a further 20 points since the snooze)."""
-    if alert.closed_on is not None or alert.last_seen_on != today:
+def visible(alert: Alert, today: date, rules: DeclineRules) -> bool:
+    """Open and not snoozed (or dropped a further 20 points since the snooze)."""
+    if alert.closed_on is not None:
         return False
     if alert.snoozed_until is not None and today < alert.snoozed_until:
         return alert.drop >= (alert.snoozed_at_drop or 0) + rules.snooze_redrop - 1e-9
     return True
 
 
+def shown_today(alert: Alert, today: date, rules: DeclineRules) -> bool:
+    """Declining in today's detection and visible."""
+    return alert.last_seen_on == today and visible(alert, today, rules)
+
+
+def current_for(*, session: Session, owner_ids: list[int], today: date, rules: DeclineRules) -> list[Decline]:
+    """An owner's declining accounts as of the latest round (today's, or yesterday's before it runs)."""
+    if not owner_ids:
+        return []
+    rows = session.exec(
+        select(Alert, Account)
+        .join(Account, col(Account.id) == col(Alert.account_id))
+        .where(
+            col(Account.owner_id).in_(owner_ids),
+            col(Alert.closed_on).is_(None),
+            col(Alert.last_seen_on) >= today - timedelta(days=1),
+        )
+    ).all()
+    found = [Decline(alert, account) for alert, account in rows if visible(alert, today, rules)]
+    return sorted(found, key=lambda d: (-d.at_risk, d.account.name))
+
+
 def declines(*, session: Session, detection: Detection, rules: DeclineRules) -> list[Decline]:
     """Today's declining accounts of the detection's scope, money at risk first."""
-    if detection.feed.stale or not detection.trends:
+    accounts = detection.declining
+    if detection.feed.stale or not accounts:
         return []
-    accounts = {t.account.id: t.account for t in detection.trends if t.assessment.trend is Trend.DECLINING}
     alerts = session.exec(
         select(Alert).where(col(Alert.closed_on).is_(None), col(Alert.last_seen_on) == detection.today)
     ).all()

@@ -7,16 +7,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
-from bot.domain.usage import Assessment, DeclineRules, FeedAge, Windows, assess, feed_age
+from bot.domain.usage import Assessment, DeclineRules, FeedAge, Trend, Windows, assess, feed_age
 from bot.models import Account, Person, Usage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccountTrend:
-    account: Account
+    account_id: int
     assessment: Assessment
 
 
@@ -25,7 +26,10 @@ class Detection:
     today: date
     windows: Windows
     feed: FeedAge
-    trends: list[AccountTrend]  # every account with usage in the windows; empty when the feed is stale
+    # Every account with history before the baseline and usage in the windows; empty when the feed is stale.
+    trends: list[AccountTrend]
+    # The declining ones as full records, for the posts (the others are judged from their ids alone).
+    declining: dict[int, Account]
 
 
 def feed_newest(*, session: Session) -> date | None:
@@ -38,12 +42,38 @@ def detect(*, session: Session, today: date, rules: DeclineRules, team_id: int |
     windows = Windows.ending_before(today, rules)
     feed = feed_age(feed_newest(session=session), today)
     if feed.stale:
-        return Detection(today, windows, feed, [])
-    recent = case((col(Usage.day) >= windows.recent_start, Usage.value), else_=0.0)
-    baseline = case((col(Usage.day) < windows.recent_start, Usage.value), else_=0.0)
+        return Detection(today, windows, feed, [], {})
+    trends = [
+        AccountTrend(
+            account_id,
+            assess(
+                recent_sum=recent_sum or 0.0,
+                baseline_sum=baseline_sum or 0.0,
+                # The query keeps only accounts whose first day is on or before the baseline's start.
+                first_day=windows.baseline_start,
+                windows=windows,
+                rules=rules,
+            ),
+        )
+        for account_id, recent_sum, baseline_sum in session.exec(_window_sums(windows, team_id)).all()
+    ]
+    declining = [t.account_id for t in trends if t.assessment.trend is Trend.DECLINING]
+    accounts: dict[int, Account] = {}
+    for chunk in _chunks(declining, 500):
+        accounts.update((a.id, a) for a in session.exec(select(Account).where(col(Account.id).in_(chunk))))
+    return Detection(today, windows, feed, trends, accounts)
+
+
+def _window_sums(windows: Windows, team_id: int | None) -> Select[tuple[int, float | None, float | None]]:
+    """(account id, recent sum, baseline sum) of every account with enough history and a row in the windows.
+
+    Plain columns, not Account records: building 100,000 ORM objects costs more than the sums.
+    Joining from account lets the (account_id, day) key serve each account's windows as one range.
+    """
+    recent = func.sum(Usage.value).filter(col(Usage.day) >= windows.recent_start)
+    baseline = func.sum(Usage.value).filter(col(Usage.day) < windows.recent_start)
     query = (
-        select(Account, func.sum(recent), func.sum(baseline))
-        # Joining from account lets the (account_id, day) key serve each account's window as one range.
+        select(col(Account.id), recent, baseline)
         .join(
             Usage,
             and_(
@@ -57,20 +87,7 @@ def detect(*, session: Session, today: date, rules: DeclineRules, team_id: int |
     )
     if team_id is not None:
         query = query.join(Person, col(Person.id) == col(Account.owner_id)).where(Person.team_id == team_id)
-    trends = [
-        AccountTrend(
-            account,
-            assess(
-                recent_sum=float(recent_sum or 0),
-                baseline_sum=float(baseline_sum or 0),
-                first_day=account.first_usage_day,
-                windows=windows,
-                rules=rules,
-            ),
-        )
-        for account, recent_sum, baseline_sum in session.exec(query).all()
-    ]
-    return Detection(today, windows, feed, trends)
+    return query
 
 
 def daily_values(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.slack.blocks.common import Message, plain_message
 from bot.slack.client import make_client
-from bot.slack.listeners import actions, commands, events
+from bot.slack.listeners import actions, commands, events, views
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
 
     commands.register(app)
     actions.register(app)
+    views.register(app)
     events.register(app)
     return app
 
@@ -80,13 +82,29 @@ def error_response(error: Exception, body: dict[str, Any], client: WebClient) ->
         return BoltResponse(
             status=200, body=message.ephemeral(), headers={"content-type": "application/json"}
         )
+    if body.get("type") == "view_submission":
+        inputs = [b.get("block_id") for b in body["view"].get("blocks") or [] if b.get("type") == "input"]
+        if inputs:
+            errors = {"response_action": "errors", "errors": {inputs[0]: message.text[:150]}}
+            return BoltResponse(
+                status=200, body=json.dumps(errors), headers={"content-type": "application/json"}
+            )
+    tell_clicker(body, client, message)
+    return BoltResponse(status=200, body="")
+
+
+def tell_clicker(body: dict[str, Any], client: WebClient, message: Message) -> None:
+    """Ephemeral where the click happened; a DM from the app when it came from App Home."""
     user = (body.get("user") or {}).get("id")
     channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-    if user and channel:
-        try:
+    if not user:
+        return
+    try:
+        if channel:
             client.chat_postEphemeral(
                 channel=channel, user=user, text=message.text, blocks=message.block_dicts()
             )
-        except SlackApiError:
-            log.warning("could not tell %s in %s: %s", user, channel, message.text)
-    return BoltResponse(status=200, body="")
+        elif body.get("type") == "block_actions":
+            client.chat_postMessage(channel=user, text=message.text, blocks=message.block_dicts())
+    except SlackApiError:
+        log.warning("could not tell %s: %s", user, message.text)

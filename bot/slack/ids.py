@@ -10,6 +10,24 @@ from pydantic import BaseModel
 class ActionId(StrEnum):
     ALERT_REACHED_OUT = "alert-reached-out"
     ALERT_SNOOZE = "alert-snooze"
+    STEP_DONE = "step-done"
+    STEP_SNOOZE = "step-snooze"
+    STEP_SKIP = "step-skip"
+
+
+class CallbackId(StrEnum):
+    STEP_DONE_MODAL = "step-done-modal"
+
+
+class FieldId(StrEnum):
+    """Block ids of the "Mark done" modal's inputs (the action id inside each is "value")."""
+
+    OUTCOME_1 = "step-outcome-1"
+    OUTCOME_2 = "step-outcome-2"
+    OUTCOME_3 = "step-outcome-3"
+    RESULTS = "step-results"
+    NEXT_OUTCOMES = "step-next-outcomes"
+    EXPANSION = "step-expansion"
 
 
 class AlertRef(BaseModel):
@@ -18,5 +36,23 @@ class AlertRef(BaseModel):
     alert_id: int
 
 
+class StepRef(BaseModel):
+    """What a step button carries in its value."""
+
+    step_id: int
+
+
+class ModalContext(BaseModel):
+    """The "Mark done" modal's private_metadata: the step and the message to update afterwards."""
+
+    step_id: int
+    channel: str | None = None
+    ts: str | None = None
+
+
 def alert_block_id(alert_id: int) -> str:
     return f"alert-{alert_id}"
+
+
+def step_block_id(step_id: int) -> str:
+    return f"step-{step_id}"

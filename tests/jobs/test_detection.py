@@ -6,9 +6,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.domain.usage import DeclineRules, Trend
+from bot.models import Account
 from bot.services import alerts
 from bot.services.usage import detect
 from tests.jobs import company
@@ -42,7 +43,15 @@ def plain_definition(today: date) -> set[str]:
 
 def flagged(session: Session, today: date) -> set[str]:
     detection = detect(session=session, today=today, rules=RULES)
-    return {t.account.external_id for t in detection.trends if t.assessment.trend is Trend.DECLINING}
+    declining = {t.account_id for t in detection.trends if t.assessment.trend is Trend.DECLINING}
+    assert declining == set(detection.declining)  # the declining accounts come as full records
+    return {account.external_id for account in detection.declining.values()}
+
+
+def account_id(session: Session, external_id: str) -> int:
+    account = session.exec(select(Account).where(Account.external_id == external_id)).one()
+    assert account.id is not None
+    return account.id
 
 
 def test_flags_exactly_the_accounts_the_rule_says(engine: Engine, session: Session, tmp_path: Path) -> None:
@@ -56,7 +65,7 @@ def test_an_account_that_stopped_reporting_has_the_whole_missing_stretch_as_zero
 ) -> None:
     company.load(engine, tmp_path)
     detection = detect(session=session, today=TODAY, rules=RULES)
-    silent = next(t for t in detection.trends if t.account.external_id == "SILENT")
+    silent = next(t for t in detection.trends if t.account_id == account_id(session, "SILENT"))
     # The last 7 days: 3 reported (Mon 16 to Wed 18: weekdays at 100), 4 missing.
     assert silent.assessment.recent_mean == 300 / 7
 
@@ -67,7 +76,7 @@ def test_a_stale_feed_flags_nothing_and_says_how_old(
     company.load(engine, tmp_path, last_day=days_back(3))
     detection = detect(session=session, today=TODAY, rules=RULES)
     assert detection.feed.stale and detection.feed.days_old == 3
-    assert detection.trends == []
+    assert detection.trends == [] and detection.declining == {}
 
 
 def test_detection_scoped_to_a_team(engine: Engine, session: Session, tmp_path: Path) -> None:
@@ -77,7 +86,7 @@ def test_detection_scoped_to_a_team(engine: Engine, session: Session, tmp_path: 
     summit = find_team(session=session, name="Summit")
     assert summit is not None
     detection = detect(session=session, today=TODAY, rules=RULES, team_id=summit.id)
-    assert {t.account.external_id for t in detection.trends} == {"SUMMIT1"}
+    assert [t.account_id for t in detection.trends] == [account_id(session, "SUMMIT1")]
 
 
 def test_alerts_open_once_say_for_how_long_and_close_on_recovery(

@@ -73,11 +73,13 @@ def test_each_team_gets_one_post_and_each_csm_one_dm(loaded: Engine, slack: Slac
         assert quiet not in harbor
 
     ana = message_text({"blocks": posts[dm_channel_id("U0ANA")].blocks})
-    assert "2 accounts to call today" in ana and "Silverline Health" in ana and "Exeter Mills" not in ana
+    assert "Good morning Ana: 2 accounts to call and 4 playbook steps due" in ana
+    assert "Silverline Health" in ana and "Exeter Mills" not in ana
     buttons = [
         e for b in posts[dm_channel_id("U0ANA")].blocks if b["type"] == "actions" for e in b["elements"]
     ]
-    assert [b["text"]["text"] for b in buttons] == ["Reached out", "Snooze a week"] * 2
+    labels = [b["text"]["text"] for b in buttons]
+    assert labels == ["Reached out", "Snooze a week"] * 2 + ["Mark done", "Snooze a week", "Skip"] * 4
 
 
 def test_a_second_run_the_same_local_day_sends_nothing(loaded: Engine, slack: SlackStandIn) -> None:
@@ -135,7 +137,11 @@ def test_a_stale_feed_is_reported_not_flagged(
     teams.configure(session=session, name="Harbor", channel="C0HARBOR", post_time=None, timezone=None)
     session.commit()
     summary = run(engine, slack)
-    assert delivered(slack) == Counter({"C0HARBOR": 1})  # no DMs: nothing to act on
-    text = slack.calls("chat.postMessage")[0].text
+    posts = {c.param("channel"): c for c in slack.calls("chat.postMessage")}
+    # The DMs carry the playbook steps due, and no declining account.
+    for user in ("U0ANA", "U0BEN", "U0SAM"):
+        dm = message_text({"blocks": posts[dm_channel_id(user)].blocks})
+        assert "to call" not in dm and "playbook step" in dm
+    text = posts["C0HARBOR"].text
     assert "3 days old" in text and "nothing is flagged" in text
     assert summary.stale == ["Harbor", "Summit"]

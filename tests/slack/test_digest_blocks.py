@@ -7,7 +7,7 @@ from datetime import date
 from bot.domain.usage import feed_age
 from bot.models import Account, Alert, Person
 from bot.services.alerts import Decline
-from bot.slack.blocks.digest import DM_MAX_ACCOUNTS, DeclineView, channel_post, declines_dm
+from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
 from tests.blockcheck import assert_valid_message, message_text
 
 TODAY = date(2026, 11, 23)
@@ -44,11 +44,11 @@ def views(n: int, owners: int = 1) -> tuple[list[DeclineView], dict[int, Person]
 
 def test_a_csm_with_300_declining_accounts_gets_a_valid_dm_with_plus_n_more() -> None:
     found, people = views(300)
-    message = declines_dm(people[1], TODAY, found)
+    message = morning_dm(people[1], TODAY, found, [])
     payload = {"text": message.text, "blocks": message.block_dicts()}
     assert_valid_message(payload)
     text = message_text(payload)
-    assert f"+{300 - DM_MAX_ACCOUNTS} more declining accounts" in text
+    assert "+278 more declining accounts" in text
     assert "&lt;&amp;&gt;" in text  # names are escaped for mrkdwn
 
 

@@ -1,4 +1,4 @@
-"""playbook steps; the day each account was first seen
+"""playbook steps; the day each account was first seen; delivered messages' blocks
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("account") as batch:
         batch.add_column(sa.Column("first_seen_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("delivery") as batch:
+        batch.add_column(sa.Column("blocks_json", sa.String(), nullable=True))
 
     op.create_table(
         "playbook_step",
@@ -46,5 +48,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("playbook_step")
+    with op.batch_alter_table("delivery") as batch:
+        batch.drop_column("blocks_json")
     with op.batch_alter_table("account") as batch:
         batch.drop_column("first_seen_on")

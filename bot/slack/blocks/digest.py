@@ -6,16 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock, PlainTextObject
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock, PlainTextObject
 
 from bot.domain.usage import FeedAge, sparkline
 from bot.models import Person
 from bot.services.alerts import Decline
+from bot.services.steps import DueStep
 from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, Message, context, escape, pack_lines, section
 from bot.slack.blocks.load import money
+from bot.slack.blocks.steps import step_buttons, step_line
 from bot.slack.ids import ActionId, AlertRef, alert_block_id
-
-DM_MAX_ACCOUNTS = 15  # two blocks each; the rest go to App Home
 
 
 @dataclass(frozen=True)
@@ -104,23 +104,42 @@ def alert_buttons(view: DeclineView) -> ActionsBlock:
     )
 
 
-def declines_dm(person: Person, today: date, views: Sequence[DeclineView]) -> Message:
-    n = len(views)
-    title = f"Good morning {person.name.split()[0]}: {n} account{'s' if n != 1 else ''} to call today"
-    at_risk = sum(v.decline.at_risk for v in views)
-    blocks: list = [
-        HeaderBlock(text=PlainTextObject(text=title[:150])),
-        context(
-            f"Usage down at least 30% over the last 7 days vs the 28 before · {money(at_risk)} at risk · "
-            "money at risk first. A quick note offering help often finds a bug or a new team member lost."
-        ),
-    ]
-    for view in views[:DM_MAX_ACCOUNTS]:
-        blocks.append(section(account_line(view, today)))
-        blocks.append(alert_buttons(view))
-    if n > DM_MAX_ACCOUNTS:
+def morning_dm(person: Person, today: date, views: Sequence[DeclineView], due: Sequence[DueStep]) -> Message:
+    """The one DM of the morning: declining accounts, then playbook steps due, each with its buttons."""
+    # Two blocks per item; share what fits, keeping room for both lists when both are long.
+    room = (MAX_MESSAGE_BLOCKS - 6) // 2
+    show_declines = min(len(views), room - min(len(due), room // 3))
+    show_steps = min(len(due), room - show_declines)
+    n, k = len(views), len(due)
+    parts = []
+    if n:
+        parts.append(f"{n} account{'s' if n != 1 else ''} to call")
+    if k:
+        parts.append(f"{k} playbook step{'s' if k != 1 else ''} due")
+    title = f"Good morning {person.name.split()[0]}: {' and '.join(parts)}"
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title[:150]))]
+    if n:
+        at_risk = sum(v.decline.at_risk for v in views)
         blocks.append(
-            context(f"+{n - DM_MAX_ACCOUNTS} more declining accounts: open csm-coach's App Home for all.")
+            context(
+                ":chart_with_downwards_trend: Usage down at least 30% over the last 7 days vs the 28 "
+                f"before · {money(at_risk)} at risk · money at risk first. A quick note offering help "
+                "often finds a bug or a new team member who is lost."
+            )
         )
-    names = ", ".join(v.decline.account.name for v in views[:3])
-    return Message(text=f"{title}: {names}{'…' if n > 3 else ''}", blocks=blocks)
+        for view in views[:show_declines]:
+            blocks.append(section(account_line(view, today)))
+            blocks.append(alert_buttons(view))
+        if n > show_declines:
+            blocks.append(
+                context(f"+{n - show_declines} more declining accounts: csm-coach's App Home lists them all.")
+            )
+    if k:
+        blocks.append(context(":clipboard: Playbook steps overdue or due within 7 days, most overdue first."))
+        for item in due[:show_steps]:
+            blocks.append(section(step_line(item, today)))
+            blocks.append(step_buttons(item.step))
+        if k > show_steps:
+            blocks.append(context(f"+{k - show_steps} more steps due: csm-coach's App Home lists them all."))
+    names = ", ".join([v.decline.account.name for v in views[:2]] + [d.account.name for d in due[:1]])
+    return Message(text=f"{title}: {names}{'…' if n + k > 3 else ''}", blocks=blocks)

@@ -1,0 +1,126 @@
+"""Playbook steps in messages: a line per step, its buttons, and the "Mark done" modal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    CheckboxesElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.playbooks import Playbook, Step
+from bot.models import Account, PlaybookStep
+from bot.services.steps import DueStep
+from bot.slack.blocks.common import escape, section
+from bot.slack.ids import ActionId, CallbackId, FieldId, ModalContext, StepRef, step_block_id
+
+
+def when(due_on: date, today: date) -> str:
+    days = (due_on - today).days
+    day = f"{due_on:%a %-d %b}" + (f" {due_on.year}" if due_on.year != today.year else "")
+    if days < 0:
+        return f"due {day} · *{-days} day{'s' if days != -1 else ''} overdue*"
+    if days == 0:
+        return "*due today*"
+    return f"due {day} (in {days} day{'s' if days != 1 else ''})"
+
+
+def step_line(due: DueStep, today: date) -> str:
+    step = Step(due.step.step)
+    playbook = Playbook(due.step.playbook)
+    name = (
+        step.label
+        if step is Step.REVIEW or playbook is not Playbook.ONBOARDING
+        else f"Onboarding: {step.label}"
+    )
+    if step is Step.REVIEW and due.step.sequence > 1:
+        name += f" #{due.step.sequence}"
+    return f"*{escape(due.account.name)}* · {name} · {when(due.step.due_on, today)}"
+
+
+def step_buttons(step: PlaybookStep) -> ActionsBlock:
+    assert step.id is not None
+    value = StepRef(step_id=step.id).model_dump_json()
+    return ActionsBlock(
+        block_id=step_block_id(step.id),
+        elements=[
+            ButtonElement(text="Mark done", action_id=ActionId.STEP_DONE, value=value, style="primary"),
+            ButtonElement(text="Snooze a week", action_id=ActionId.STEP_SNOOZE, value=value),
+            ButtonElement(text="Skip", action_id=ActionId.STEP_SKIP, value=value),
+        ],
+    )
+
+
+def _text_input(block_id: str, label: str, *, multiline: bool, optional: bool, hint: str) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id="value", multiline=multiline, max_length=1000, placeholder=hint
+        ),
+    )
+
+
+def done_modal(step: PlaybookStep, account: Account, context: ModalContext) -> View:
+    """The form for a master plan (1–3 agreed outcomes) or a review (results, next outcomes, expansion)."""
+    kind = Step(step.step)
+    if kind is Step.MASTER_PLAN:
+        title = "Outcomes Master Plan"
+        intro = f"Which outcomes matter most to *{escape(account.name)}*? Agree one to three."
+        inputs = [
+            _text_input(
+                FieldId.OUTCOME_1,
+                "Outcome 1",
+                multiline=False,
+                optional=False,
+                hint="e.g. Cut onboarding time by half",
+            ),
+            _text_input(FieldId.OUTCOME_2, "Outcome 2", multiline=False, optional=True, hint="optional"),
+            _text_input(FieldId.OUTCOME_3, "Outcome 3", multiline=False, optional=True, hint="optional"),
+        ]
+    else:
+        title = "Outcomes Review"
+        intro = (
+            f"Executive Outcomes Review with *{escape(account.name)}*: "
+            "the measured results and what comes next."
+        )
+        inputs = [
+            _text_input(
+                FieldId.RESULTS,
+                "Results reviewed",
+                multiline=True,
+                optional=False,
+                hint="What did they achieve?",
+            ),
+            _text_input(
+                FieldId.NEXT_OUTCOMES,
+                "Next outcomes agreed",
+                multiline=True,
+                optional=False,
+                hint="What do we aim for next?",
+            ),
+            InputBlock(
+                block_id=FieldId.EXPANSION,
+                label="Expansion",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id="value", options=[Option(value="yes", label="Expansion opportunity found")]
+                ),
+            ),
+        ]
+    return View(
+        type="modal",
+        callback_id=CallbackId.STEP_DONE_MODAL,
+        private_metadata=context.model_dump_json(),
+        title=title,
+        submit="Record",
+        close="Cancel",
+        blocks=[section(intro), *inputs],
+    )
