@@ -177,10 +177,18 @@ def run_import(kind: str, path: Path) -> None:
     }[kind]
     if not path.is_file():
         raise UserFacingError(f"{path}: no such file")
-    engine = ready_engine(get_settings())
+    settings = get_settings()
+    engine = ready_engine(settings)
     with progress_bar(path) as progress:
         result = importer(path, engine=engine, progress=progress)
     console.print(result.summary(), soft_wrap=True, markup=False)
+    if kind == "accounts":
+        from bot.services import steps
+
+        with session_scope(engine) as session:
+            today = datetime.now(UTC).date()
+            started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
+        console.print(f"Playbook steps generated for {started:,} new accounts.", soft_wrap=True, markup=False)
 
 
 @import_app.command("team")

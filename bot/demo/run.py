@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.rule import Rule
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.config import Settings
@@ -20,7 +19,7 @@ from bot.domain.bands import Verdict
 from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
 from bot.importers.usage import import_usage
-from bot.jobs.digest import plan_round
+from bot.jobs.digest import TeamPlan, plan_round
 from bot.models import Person, Role, Team
 from bot.render import render_message
 from bot.services import books
@@ -47,46 +46,36 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7) -> 
     )
 
     settings = Settings(_env_file=None)
+    now = morning(today)
     with session_scope(engine) as session:
         names = {p.slack_user_id: p.name for p in session.exec(select(Person)).all()}
-        for person in showcase_csms(session):
-            show(
-                console,
-                f"/myload — as {person.name} (only they see this)",
-                myload,
-                person,
-                session,
-                settings,
-                names,
-            )
-        manager = session.exec(select(Person).where(Person.role == Role.MANAGER).order_by(Person.id)).first()
-        if manager is not None:
-            show(
-                console,
-                f"/teamload — as {manager.name}, manager",
-                teamload,
-                manager,
-                session,
-                settings,
-                names,
-            )
         for index, team in enumerate(session.exec(select(Team).order_by(Team.id)).all(), start=1):
             team.channel_id = f"C0DEMO{index:04d}"  # made-up channels, so the demo shows the team posts
             session.add(team)
-    show_round(console, engine=engine, today=today, settings=settings, names=names)
+    # The round first (quietly), so /myload can count today's declining accounts and steps due.
+    plans = plan_round(engine=engine, now=now, settings=settings, team_name=None, commit=True)
+    with session_scope(engine) as session:
+        for person in showcase_csms(session):
+            title = f"/myload — as {person.name} (only they see this)"
+            show(console, title, myload, person, session=session, settings=settings, names=names, now=now)
+        manager = session.exec(select(Person).where(Person.role == Role.MANAGER).order_by(Person.id)).first()
+        if manager is not None:
+            title = f"/teamload — as {manager.name}, manager"
+            show(console, title, teamload, manager, session=session, settings=settings, names=names, now=now)
+    show_round(console, plans=plans, names=names)
     console.print(
         "[dim]Connect a real workspace: create the app from manifest.yml, set SLACK_BOT_TOKEN and "
         "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), then `csm-coach serve` (or `csm-coach run`).[/]"
     )
 
 
-def show_round(
-    console: Console, *, engine: Engine, today: date, settings: Settings, names: dict[str, str]
-) -> None:
+def morning(today: date) -> datetime:
+    return datetime.combine(today, time(9), tzinfo=ZoneInfo("UTC"))
+
+
+def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]) -> None:
     """This morning's round as `csm-coach digest --dry-run` prints it: team posts and a couple of DMs."""
     console.print(Rule("The morning round (csm-coach digest --dry-run)"))
-    moment = datetime.combine(today, time(9), tzinfo=ZoneInfo("UTC"))
-    plans = plan_round(engine=engine, now=moment, settings=settings, team_name=None, commit=True)
     dms = 0
     for plan in plans:
         for out in plan.outgoing:
@@ -94,12 +83,11 @@ def show_round(
                 dms += 1
                 if dms > 2:
                     continue
-            render_message(
-                console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text, names=names
-            )
+            blocks = out.message.block_dicts()
+            render_message(console, title=out.title, blocks=blocks, text=out.message.text, names=names)
             console.print()
     if dms > 2:
-        console.print(f"[dim]… and {dms - 2} more DMs, one per CSM with accounts to call.[/]")
+        console.print(f"[dim]… and {dms - 2} more DMs, one per CSM with something to act on.[/]")
 
 
 def showcase_csms(session: Session) -> list[Person]:
@@ -124,13 +112,18 @@ def show(
     title: str,
     command: Any,
     person: Person,
+    *,
     session: Session,
     settings: Settings,
     names: dict[str, str],
+    now: datetime,
 ) -> None:
     name = "/myload" if command is myload else "/teamload"
     message = command.answer(
-        {"command": name, "user_id": person.slack_user_id, "text": ""}, session=session, settings=settings
+        {"command": name, "user_id": person.slack_user_id, "text": ""},
+        session=session,
+        settings=settings,
+        now=now,
     )
     render_message(console, title=title, blocks=message.block_dicts(), text=message.text, names=names)
     console.print()

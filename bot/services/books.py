@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -66,3 +67,20 @@ def team_books(*, session: Session, team_id: int) -> list[Book]:
     ).all()
     members = {p.id: p for p in [*csms, *owners_with_accounts(session=session, team_id=team_id)]}
     return books_of(session=session, people=list(members.values()))
+
+
+@dataclass(frozen=True)
+class Renewal:
+    name: str
+    arr: float
+    renewal_date: date
+
+
+def next_renewals(*, session: Session, owner_id: int, today: date, limit: int = 3) -> list[Renewal]:
+    rows = session.exec(
+        select(Account.name, Account.arr, Account.renewal_date)
+        .where(Account.owner_id == owner_id, col(Account.renewal_date) >= today)
+        .order_by(col(Account.renewal_date), col(Account.arr).desc())
+        .limit(limit)
+    ).all()
+    return [Renewal(name, float(arr), day) for name, arr, day in rows if day is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from bot.slack.listeners.commands import myload, teamload
 from tests import factories
 from tests.blockcheck import assert_valid_message, message_text
 
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = Settings(_env_file=None, csm_coach_admins=frozenset({"UADMIN"}))
 
 
@@ -20,7 +22,7 @@ def command(name: str, user_id: str, text: str = "") -> dict[str, Any]:
 
 
 def say_myload(session: Session, user_id: str, text: str = "") -> str:
-    payload = myload.answer(command("/myload", user_id, text), session=session, settings=SETTINGS).ephemeral()
+    payload = myload.answer(command("/myload", user_id, text), session=session, settings=SETTINGS, now=NOW).ephemeral()
     assert_valid_message(payload)
     assert payload["response_type"] == "ephemeral"
     return message_text(payload)
@@ -28,7 +30,7 @@ def say_myload(session: Session, user_id: str, text: str = "") -> str:
 
 def say_teamload(session: Session, user_id: str, text: str = "") -> str:
     payload = teamload.answer(
-        command("/teamload", user_id, text), session=session, settings=SETTINGS
+        command("/teamload", user_id, text), session=session, settings=SETTINGS, now=NOW
     ).ephemeral()
     assert_valid_message(payload)
     return message_text(payload)

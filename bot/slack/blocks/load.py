@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from slack_sdk.models.blocks import DividerBlock, HeaderBlock, PlainTextObject, SectionBlock
 
 from bot.domain.bands import BookLoad, Verdict, survey_position, totango_reference
-from bot.services.books import Book
+from bot.services.books import Book, Renewal
+from bot.services.steps import ReviewOutcomes
 from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, Message, context, escape, mrkdwn, pack_lines, section
 
 VERDICT_ICON = {
@@ -87,7 +89,28 @@ def industry_context(book: Book) -> str:
     return f"{survey} {totango}; outliers run 400–500."
 
 
-def myload_message(book: Book, *, own: bool) -> Message:
+@dataclass(frozen=True)
+class BookStatus:
+    """What needs the CSM now, shown under the verdict."""
+
+    declining: int
+    overdue_steps: int
+    renewals: Sequence[Renewal]
+
+
+def status_line(status: BookStatus) -> str:
+    declining = f"{status.declining} declining account{'s' if status.declining != 1 else ''}"
+    overdue = f"{status.overdue_steps} overdue playbook step{'s' if status.overdue_steps != 1 else ''}"
+    text = f"*Now:* {declining} · {overdue}"
+    if status.renewals:
+        upcoming = ", ".join(
+            f"{escape(r.name)} ({money(r.arr)}, {r.renewal_date:%-d %b %Y})" for r in status.renewals
+        )
+        text += f"\n*Next renewals:* {upcoming}"
+    return text
+
+
+def myload_message(book: Book, *, own: bool, status: BookStatus | None = None) -> Message:
     load = book.load
     who = "Your" if own else f"{escape(book.person.name)}'s"
     title = f"{who} book: {accounts(load.total)}"
@@ -110,6 +133,7 @@ def myload_message(book: Book, *, own: bool) -> Message:
         section(verdict_line(load)),
         SectionBlock(fields=fields[:10]),
         section(headroom_line(load)),
+        *([section(status_line(status))] if status else []),
         DividerBlock(),
         context(industry_context(book)),
     ]
@@ -117,7 +141,20 @@ def myload_message(book: Book, *, own: bool) -> Message:
     return Message(text=text, blocks=blocks)
 
 
-def teamload_line(book: Book) -> str:
+def outcomes_line(outcomes: Sequence[ReviewOutcomes], days: int) -> str:
+    done = sum(o.done for o in outcomes)
+    if not done:
+        return f"Executive Outcomes Reviews in the last {days} days: none recorded yet."
+    on_time = sum(o.on_time for o in outcomes)
+    expansion = sum(o.expansion for o in outcomes)
+    return (
+        f"Executive Outcomes Reviews in the last {days} days: *{done}* done, {on_time} on time "
+        f"({round(100 * on_time / done)}%), {expansion} found an expansion opportunity "
+        f"({round(100 * expansion / done)}%)."
+    )
+
+
+def teamload_line(book: Book, outcomes: ReviewOutcomes | None = None) -> str:
     load = book.load
     mix = ", ".join(f"{s.band.label} {s.count}" for s in load.segments) or "no accounts"
     if load.headroom is None:
@@ -127,14 +164,19 @@ def teamload_line(book: Book) -> str:
     else:
         room = f", room for {load.headroom}"
     inactive = "" if book.person.active else " _(not in the roster)_"
+    reviews = ""
+    if outcomes is not None and outcomes.done:
+        reviews = f" · reviews {outcomes.done} ({outcomes.on_time} on time, {outcomes.expansion} expansion)"
     return (
         f"{VERDICT_ICON[load.verdict]} `{load.percent_of_top:>4}%` "
         f"<@{book.person.slack_user_id}>{inactive} — "
-        f"{accounts(load.total)} ({mix}) · {load.verdict.words}{room}"
+        f"{accounts(load.total)} ({mix}) · {load.verdict.words}{room}{reviews}"
     )
 
 
-def teamload_message(team_name: str, books: Sequence[Book]) -> Message:
+def teamload_message(
+    team_name: str, books: Sequence[Book], outcomes: Sequence[ReviewOutcomes] = (), outcome_days: int = 90
+) -> Message:
     ordered = sorted(books, key=lambda b: (-b.load.load_at_top, b.person.name))
     total = sum(b.load.total for b in ordered)
     tally = {v: sum(1 for b in ordered if b.load.verdict is v) for v in Verdict}
@@ -148,8 +190,14 @@ def teamload_message(team_name: str, books: Sequence[Book]) -> Message:
             blocks=[section(f"Team *{escape(team_name)}* has no CSMs in the roster yet.")],
         )
     head = [HeaderBlock(text=PlainTextObject(text=title[:150])), section(summary)]
-    footer = context("Sorted by load: share of one full book at the top of each segment's band.")
-    lines, left_out = pack_lines([teamload_line(b) for b in ordered], max_blocks=MAX_MESSAGE_BLOCKS - 4)
+    by_person = {o.person.id: o for o in outcomes}
+    footer = context(
+        "Sorted by load: share of one full book at the top of each segment's band. "
+        + outcomes_line(outcomes, outcome_days)
+    )
+    lines, left_out = pack_lines(
+        [teamload_line(b, by_person.get(b.person.id)) for b in ordered], max_blocks=MAX_MESSAGE_BLOCKS - 4
+    )
     blocks = [*head, *lines]
     if left_out:
         blocks.append(context(f"+{left_out} more CSMs with lower load not shown."))

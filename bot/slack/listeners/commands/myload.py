@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.services import books, people
+from bot.models import Person, Team
+from bot.services import alerts, books, people, steps, teams
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
-from bot.slack.blocks.load import myload_message
+from bot.slack.blocks.load import BookStatus, myload_message
 
 
 def register(app: App) -> None:
     app.command("/myload")(handle_myload)
 
 
-def handle_myload(ack: Ack, command: dict[str, Any], session: Session, settings: Settings) -> None:
-    ack(**answer(command, session=session, settings=settings).ephemeral())
+def handle_myload(
+    ack: Ack, command: dict[str, Any], session: Session, settings: Settings, now: datetime
+) -> None:
+    ack(**answer(command, session=session, settings=settings, now=now).ephemeral())
 
 
-def answer(command: dict[str, Any], *, session: Session, settings: Settings) -> Message:
+def book_message(
+    person: Person, *, own: bool, session: Session, settings: Settings, now: datetime
+) -> Message:
+    """The book against the band, with what needs the CSM now (declines, overdue steps, renewals)."""
+    assert person.id is not None
+    team = session.get(Team, person.team_id)
+    today = now.astimezone(ZoneInfo(teams.timezone_of(team, session=session)) if team else UTC).date()
+    status = BookStatus(
+        declining=len(
+            alerts.current_for(
+                session=session, owner_ids=[person.id], today=today, rules=settings.decline_rules()
+            )
+        ),
+        overdue_steps=steps.overdue_count(session=session, today=today, owner_id=person.id),
+        renewals=books.next_renewals(session=session, owner_id=person.id, today=today),
+    )
+    return myload_message(books.book_of(session=session, person=person), own=own, status=status)
+
+
+def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
     user_id = command["user_id"]
     text = (command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
@@ -31,7 +55,7 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings) -> 
     if not text:
         if viewer is None or not viewer.active:
             return help_blocks.not_in_roster(user_id)
-        return myload_message(books.book_of(session=session, person=viewer), own=True)
+        return book_message(viewer, own=True, session=session, settings=settings, now=now)
 
     matches = people.find_people(session=session, ref=text)
     visible = [
@@ -48,4 +72,6 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings) -> 
         names = ", ".join(f"<@{p.slack_user_id}>" for p in visible[:10])
         return plain_message(f"`{escape(text)}` matches several people: {names}. Mention the one you mean.")
     target = visible[0]
-    return myload_message(books.book_of(session=session, person=target), own=target.slack_user_id == user_id)
+    return book_message(
+        target, own=target.slack_user_id == user_id, session=session, settings=settings, now=now
+    )

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.config import Settings
 from bot.models import Role, Team
-from bot.services import books, people
+from bot.services import books, people, steps, teams
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import teamload_message
+
+QUARTER_DAYS = 90
 
 
 def register(app: App) -> None:
     app.command("/teamload")(handle_teamload)
 
 
-def handle_teamload(ack: Ack, command: dict[str, Any], session: Session, settings: Settings) -> None:
-    ack(**answer(command, session=session, settings=settings).ephemeral())
+def handle_teamload(
+    ack: Ack, command: dict[str, Any], session: Session, settings: Settings, now: datetime
+) -> None:
+    ack(**answer(command, session=session, settings=settings, now=now).ephemeral())
 
 
-def answer(command: dict[str, Any], *, session: Session, settings: Settings) -> Message:
+def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
     user_id = command["user_id"]
     text = (command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
@@ -40,19 +46,25 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings) -> 
     if not text:
         if own_team is None:
             return pick_a_team(session=session)
-        return show(own_team, session=session)
+        return show(own_team, session=session, now=now)
 
     team = people.find_team(session=session, name=text)
     if team is not None and (admin or (own_team is not None and team.id == own_team.id)):
-        return show(team, session=session)
+        return show(team, session=session, now=now)
     if admin:
         return pick_a_team(session=session, unknown=text)
     return help_blocks.TEAMLOAD_REFUSED
 
 
-def show(team: Team, *, session: Session) -> Message:
+def show(team: Team, *, session: Session, now: datetime) -> Message:
+    """The team's load per CSM, and how its Executive Outcomes Reviews went over the last quarter."""
     assert team.id is not None
-    return teamload_message(team.name, books.team_books(session=session, team_id=team.id))
+    team_books = books.team_books(session=session, team_id=team.id)
+    today = now.astimezone(ZoneInfo(teams.timezone_of(team, session=session))).date()
+    outcomes = steps.review_outcomes(
+        session=session, people=[b.person for b in team_books], since=today - timedelta(days=QUARTER_DAYS)
+    )
+    return teamload_message(team.name, team_books, outcomes, QUARTER_DAYS)
 
 
 def pick_a_team(*, session: Session, unknown: str | None = None) -> Message:
