@@ -9,6 +9,8 @@ from sqlmodel import Session
 
 from bot.models import Account, Person, Team
 
+__all__ = ["Account", "Person", "Team", "book", "person", "team"]
+
 _ids = count(1)
 
 

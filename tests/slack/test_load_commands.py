@@ -22,7 +22,9 @@ def command(name: str, user_id: str, text: str = "") -> dict[str, Any]:
 
 
 def say_myload(session: Session, user_id: str, text: str = "") -> str:
-    payload = myload.answer(command("/myload", user_id, text), session=session, settings=SETTINGS, now=NOW).ephemeral()
+    payload = myload.answer(
+        command("/myload", user_id, text), session=session, settings=SETTINGS, now=NOW
+    ).ephemeral()
     assert_valid_message(payload)
     assert payload["response_type"] == "ephemeral"
     return message_text(payload)
