@@ -8,7 +8,8 @@ def test_heroku_postgres_url_is_accepted_and_points_at_psycopg() -> None:
     assert settings.database_url == "postgresql+psycopg://u:p@db.example.com:5432/app"
 
 
-def test_default_database_is_a_sqlite_file_in_the_working_directory() -> None:
+def test_default_database_is_a_sqlite_file_in_the_working_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     assert Settings(_env_file=None).database_url == "sqlite:///csm-coach.db"
 
 

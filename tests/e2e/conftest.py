@@ -279,8 +279,6 @@ class Cli:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=STOP_TIMEOUT)
-            if process.stdout is not None:
-                process.stdout.close()
 
 
 @pytest.fixture
@@ -292,3 +290,6 @@ def cli(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[Cli]
         yield runner
     finally:
         runner.stop_all()
+        for process in runner.started:
+            if process.stdout is not None:
+                process.stdout.close()

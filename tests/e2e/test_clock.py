@@ -43,6 +43,10 @@ def test_two_clocks_fire_the_round_at_post_time_and_deliver_once(
     time.sleep(3)  # anything doubled would have arrived by now
 
     sent = Counter(c.param("channel") for c in slack.calls("chat.postMessage"))
+    if len(sent) < 5:
+        cli.stop_all()
+        logs = "\n".join(c.stdout.read() if c.stdout and not c.stdout.closed else "" for c in clocks)
+        raise AssertionError(f"only {dict(sent)} arrived; the clocks said:\n{logs[-4000:]}")
     dms = {dm_channel_id(user) for user in ("U0ANA", "U0BEN", "U0SAM")}
     assert set(sent) == {"C0HARBOR", "C0SUMMIT", *dms}
     assert set(sent.values()) == {1}

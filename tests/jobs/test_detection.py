@@ -43,7 +43,7 @@ def plain_definition(today: date) -> set[str]:
 
 def flagged(session: Session, today: date) -> set[str]:
     detection = detect(session=session, today=today, rules=RULES)
-    declining = {t.account_id for t in detection.trends if t.assessment.trend is Trend.DECLINING}
+    declining = {i for i, a in detection.assessments.items() if a.trend is Trend.DECLINING}
     assert declining == set(detection.declining)  # the declining accounts come as full records
     return {account.external_id for account in detection.declining.values()}
 
@@ -65,9 +65,9 @@ def test_an_account_that_stopped_reporting_has_the_whole_missing_stretch_as_zero
 ) -> None:
     company.load(engine, tmp_path)
     detection = detect(session=session, today=TODAY, rules=RULES)
-    silent = next(t for t in detection.trends if t.account_id == account_id(session, "SILENT"))
+    silent = detection.assessments[account_id(session, "SILENT")]
     # The last 7 days: 3 reported (Mon 16 to Wed 18: weekdays at 100), 4 missing.
-    assert silent.assessment.recent_mean == 300 / 7
+    assert silent.recent_mean == 300 / 7
 
 
 def test_a_stale_feed_flags_nothing_and_says_how_old(
@@ -76,7 +76,7 @@ def test_a_stale_feed_flags_nothing_and_says_how_old(
     company.load(engine, tmp_path, last_day=days_back(3))
     detection = detect(session=session, today=TODAY, rules=RULES)
     assert detection.feed.stale and detection.feed.days_old == 3
-    assert detection.trends == [] and detection.declining == {}
+    assert detection.assessments == {} and detection.declining == {}
 
 
 def test_detection_scoped_to_a_team(engine: Engine, session: Session, tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_detection_scoped_to_a_team(engine: Engine, session: Session, tmp_path: 
     summit = find_team(session=session, name="Summit")
     assert summit is not None
     detection = detect(session=session, today=TODAY, rules=RULES, team_id=summit.id)
-    assert [t.account_id for t in detection.trends] == [account_id(session, "SUMMIT1")]
+    assert list(detection.assessments) == [account_id(session, "SUMMIT1")]
 
 
 def test_alerts_open_once_say_for_how_long_and_close_on_recovery(
