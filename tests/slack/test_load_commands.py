@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.config import Settings
+from bot.models import Account
 from bot.slack.listeners.commands import myload, teamload
 from tests import factories
 from tests.blockcheck import assert_valid_message, message_text
@@ -179,3 +180,35 @@ def test_teamload_stays_within_slacks_limits_for_a_huge_team(session: Session) -
     text = say_teamload(session, "UBOSS")
     assert "Team Giant: 300 CSMs" in text
     assert "more CSMs" in text or text.count("<@UCSM") == 300
+
+
+def test_teamload_shows_each_csms_review_outcomes_of_the_last_quarter(
+    session: Session, harbor: dict[str, Any]
+) -> None:
+    from datetime import date
+
+    from bot.models import PlaybookStep
+
+    over = harbor["over"]
+    account_id = session.exec(select(Account.id).where(Account.owner_id == over.id)).first()
+    for due, done, expansion in (
+        (date(2026, 10, 1), date(2026, 9, 30), True),
+        (date(2026, 10, 1), date(2026, 10, 9), False),
+    ):
+        session.add(
+            PlaybookStep(
+                account_id=account_id,
+                playbook="executive_outcomes_review",
+                step="review",
+                sequence=1 if expansion else 2,
+                due_on=due,
+                status="done",
+                completed_on=done,
+                completed_by=over.slack_user_id,
+                expansion_found=expansion,
+            )
+        )
+    session.commit()
+    text = say_teamload(session, "UMGR")
+    assert "reviews 2 (1 on time, 1 expansion)" in text
+    assert "*2* done, 1 on time (50%), 1 found an expansion opportunity (50%)" in text
