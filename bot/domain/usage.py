@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ class Trend(StrEnum):
     NEW = "new"  # not enough history to judge
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(NamedTuple):
+    """A NamedTuple, not a dataclass: detection makes one per account, 100,000 a morning."""
+
     trend: Trend
     recent_mean: float
     baseline_mean: float

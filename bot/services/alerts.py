@@ -38,10 +38,8 @@ def refresh(*, session: Session, detection: Detection) -> None:
     open_alerts = {
         a.account_id: a for a in session.exec(select(Alert).where(col(Alert.closed_on).is_(None))).all()
     }
-    for trend in detection.trends:
-        account_id = trend.account_id
+    for account_id, result in detection.assessments.items():
         found = open_alerts.get(account_id)
-        result = trend.assessment
         if result.trend is Trend.DECLINING:
             if found is None:
                 _insert_open_alert(

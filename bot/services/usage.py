@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func
+from sqlalchemy import ScalarSelect, func, text
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -15,20 +15,14 @@ from bot.domain.usage import Assessment, DeclineRules, FeedAge, Trend, Windows, 
 from bot.models import Account, Person, Usage
 
 
-@dataclass(frozen=True, slots=True)
-class AccountTrend:
-    account_id: int
-    assessment: Assessment
-
-
 @dataclass(frozen=True)
 class Detection:
     today: date
     windows: Windows
     feed: FeedAge
-    # Every account with history before the baseline and usage in the windows; empty when the feed is stale.
-    trends: list[AccountTrend]
-    # The declining ones as full records, for the posts (the others are judged from their ids alone).
+    # Account id -> assessment, for every account whose usage starts by the baseline; empty on a stale feed.
+    assessments: dict[int, Assessment]
+    # The declining accounts as full records, for the posts; the others are judged from their ids alone.
     declining: dict[int, Account]
 
 
@@ -42,49 +36,52 @@ def detect(*, session: Session, today: date, rules: DeclineRules, team_id: int |
     windows = Windows.ending_before(today, rules)
     feed = feed_age(feed_newest(session=session), today)
     if feed.stale:
-        return Detection(today, windows, feed, [], {})
-    trends = [
-        AccountTrend(
-            account_id,
-            assess(
-                recent_sum=recent_sum or 0.0,
-                baseline_sum=baseline_sum or 0.0,
-                # The query keeps only accounts whose first day is on or before the baseline's start.
-                first_day=windows.baseline_start,
-                windows=windows,
-                rules=rules,
-            ),
+        return Detection(today, windows, feed, {}, {})
+    if session.get_bind().dialect.name == "postgresql":
+        # The estimate of ~100,000 short index scans makes PostgreSQL JIT-compile the query, which
+        # costs more than it saves: a team of 4,000 accounts took 410 ms with JIT and 95 ms without.
+        session.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
+    # Plain rows, not Account records: building 100,000 ORM objects costs more than the sums.
+    rows = session.exec(_window_sums(windows, team_id))
+    assessments = {
+        account_id: assess(
+            recent_sum=recent_sum or 0.0,
+            baseline_sum=baseline_sum or 0.0,
+            # The query keeps only accounts whose first day is on or before this one, which is all
+            # that `assess` asks of the first day; reading each account's costs a tenth of the time.
+            first_day=windows.baseline_start,
+            windows=windows,
+            rules=rules,
         )
-        for account_id, recent_sum, baseline_sum in session.exec(_window_sums(windows, team_id)).all()
-    ]
-    declining = [t.account_id for t in trends if t.assessment.trend is Trend.DECLINING]
+        for account_id, recent_sum, baseline_sum in rows
+    }
+    declining = [i for i, a in assessments.items() if a.trend is Trend.DECLINING]
     accounts: dict[int, Account] = {}
     for chunk in _chunks(declining, 500):
-        accounts.update((a.id, a) for a in session.exec(select(Account).where(col(Account.id).in_(chunk))))
-    return Detection(today, windows, feed, trends, accounts)
+        found = session.exec(select(Account).where(col(Account.id).in_(chunk)))
+        accounts.update((account.id, account) for account in found if account.id is not None)
+    return Detection(today, windows, feed, assessments, accounts)
 
 
 def _window_sums(windows: Windows, team_id: int | None) -> Select[tuple[int, float | None, float | None]]:
-    """(account id, recent sum, baseline sum) of every account with enough history and a row in the windows.
+    """(account id, recent sum, baseline sum) of every account with usage on or before the baseline's start.
 
-    Plain columns, not Account records: building 100,000 ORM objects costs more than the sums.
-    Joining from account lets the (account_id, day) key serve each account's windows as one range.
+    One correlated sum per window, each a range of the (account_id, day) key: on SQLite two such seeks
+    per account cost less than one join whose GROUP BY filters every row into two sums.
     """
-    recent = func.sum(Usage.value).filter(col(Usage.day) >= windows.recent_start)
-    baseline = func.sum(Usage.value).filter(col(Usage.day) < windows.recent_start)
-    query = (
-        select(col(Account.id), recent, baseline)
-        .join(
-            Usage,
-            and_(
-                col(Usage.account_id) == col(Account.id),
-                col(Usage.day) >= windows.baseline_start,
-                col(Usage.day) <= windows.recent_end,
-            ),
+
+    def window_sum(first: date, last: date) -> ScalarSelect[float | None]:
+        return (
+            select(func.sum(Usage.value))
+            .where(col(Usage.account_id) == col(Account.id), col(Usage.day) >= first, col(Usage.day) <= last)
+            .scalar_subquery()
         )
-        .where(col(Account.first_usage_day) <= windows.baseline_start)
-        .group_by(col(Account.id))
-    )
+
+    query = select(
+        col(Account.id),
+        window_sum(windows.recent_start, windows.recent_end),
+        window_sum(windows.baseline_start, windows.baseline_end),
+    ).where(col(Account.first_usage_day) <= windows.baseline_start)
     if team_id is not None:
         query = query.join(Person, col(Person.id) == col(Account.owner_id)).where(Person.team_id == team_id)
     return query

@@ -61,7 +61,7 @@ def test_a_round_killed_half_way_delivers_the_rest_and_none_twice(
 ) -> None:
     slack.hang("chat.postMessage", after=2, seconds=60)
     victim = cli.start("digest", "--at", AT)
-    slack.wait_for("chat.postMessage", count=3, timeout=30)
+    slack.wait_for("chat.postMessage", count=3, timeout=90)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait(timeout=10)
     slack.reset()
