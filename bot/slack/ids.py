@@ -17,6 +17,7 @@ class ActionId(StrEnum):
 
 class CallbackId(StrEnum):
     STEP_DONE_MODAL = "step-done-modal"
+    STEP_SKIP_MODAL = "step-skip-modal"
 
 
 class FieldId(StrEnum):
@@ -28,6 +29,7 @@ class FieldId(StrEnum):
     RESULTS = "step-results"
     NEXT_OUTCOMES = "step-next-outcomes"
     EXPANSION = "step-expansion"
+    SKIP_REASON = "step-skip-reason"
 
 
 class AlertRef(BaseModel):

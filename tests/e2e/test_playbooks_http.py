@@ -138,16 +138,26 @@ def test_an_outsider_is_refused_and_nothing_opens(
     assert slack.calls("views.open") == []
 
 
-def test_skip_acts_in_place_and_a_second_click_says_so(
+def test_skip_asks_why_records_it_in_place_and_a_second_click_says_so(
     morning: dict[str, Any], session: Session, serve_app: ServeApp, slack: SlackStandIn
 ) -> None:
     app = serve_app()
     review = step_of(session, "DECL", Step.REVIEW)
     click_step(app, "U0MIA", morning, review.id, "step-skip")  # type: ignore[arg-type]
+    modal = slack.wait_for("views.open")[0].param("view")
+    assert modal["callback_id"] == "step-skip-modal"
+    why = {
+        "step-skip-reason": {"value": {"type": "plain_text_input", "value": "Merged into the parent account"}}
+    }
+    assert submit(app, "U0MIA", modal, why).status == 200
     update = slack.wait_for("chat.update")[0]
     assert "Skipped — <@U0MIA>" in message_text({"blocks": update.blocks})
     session.expire_all()
-    assert session.get(PlaybookStep, review.id).status == "skipped"  # type: ignore[union-attr]
+    skipped = session.get(PlaybookStep, review.id)
+    assert skipped is not None and (skipped.status, skipped.skip_reason) == (
+        "skipped",
+        "Merged into the parent account",
+    )
     click_step(app, "U0ANA", morning, review.id, "step-skip")  # type: ignore[arg-type]
     assert "already skipped" in slack.wait_for("chat.postEphemeral")[0].text
 

@@ -124,3 +124,25 @@ def done_modal(step: PlaybookStep, account: Account, context: ModalContext) -> V
         close="Cancel",
         blocks=[section(intro), *inputs],
     )
+
+
+def skip_modal(step: PlaybookStep, account: Account, context: ModalContext) -> View:
+    """Skip a step, saying why (optional): the reason stays with the step."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.STEP_SKIP_MODAL,
+        private_metadata=context.model_dump_json(),
+        title="Skip this step",
+        submit="Skip",
+        close="Cancel",
+        blocks=[
+            section(f"Skip *{Step(step.step).label}* for *{escape(account.name)}*?"),
+            _text_input(
+                FieldId.SKIP_REASON,
+                "Why skip it?",
+                multiline=True,
+                optional=True,
+                hint="e.g. merged into the parent account",
+            ),
+        ],
+    )

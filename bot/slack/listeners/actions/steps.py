@@ -16,7 +16,7 @@ from bot.errors import UserFacingError
 from bot.models import PlaybookStep
 from bot.services import steps
 from bot.slack.blocks.common import context
-from bot.slack.blocks.steps import done_modal
+from bot.slack.blocks.steps import done_modal, skip_modal
 from bot.slack.ids import ActionId, ModalContext, StepRef, step_block_id
 from bot.slack.listeners.actions.where import Click
 from bot.slack.surfaces import authorised_account, local_day
@@ -77,11 +77,12 @@ def handle_step_button(
         return
 
     kind = action["action_id"]
+    where = ModalContext(step_id=step.id or 0, channel=click.channel, ts=click.ts)
     if kind == ActionId.STEP_DONE and Step(step.step).needs_form:
-        modal = done_modal(
-            step, account, ModalContext(step_id=step.id or 0, channel=click.channel, ts=click.ts)
-        )
-        client.views_open(trigger_id=click.trigger_id, view=modal)
+        client.views_open(trigger_id=click.trigger_id, view=done_modal(step, account, where))
+        return
+    if kind == ActionId.STEP_SKIP:
+        client.views_open(trigger_id=click.trigger_id, view=skip_modal(step, account, where))
         return
     if kind == ActionId.STEP_DONE:
         steps.complete(
@@ -94,12 +95,9 @@ def handle_step_button(
             cadence=settings.review_cadence_days,
         )
         note = closed_note(step, zone)
-    elif kind == ActionId.STEP_SNOOZE:
+    else:  # ActionId.STEP_SNOOZE
         steps.snooze(session=session, step=step, today=today, days=settings.snooze_days)
         note = f":zzz: Snoozed until {step.snoozed_until:%a %-d %b} — <@{click.user_id}>"
-    else:
-        steps.skip(session=session, step=step, by=click.user_id, now=now, today=today, reason=None)
-        note = closed_note(step, zone)
     session.commit()
     click.show(
         session=session,

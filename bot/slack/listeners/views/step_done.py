@@ -1,4 +1,4 @@
-"""The "Mark done" modal submitted: validate per field, record once, schedule the next review."""
+"""The "Mark done" and "Skip" modals submitted: validate per field, record once, schedule the next review."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ MAX_OUTCOME = 300
 
 def register(app: App) -> None:
     app.view(CallbackId.STEP_DONE_MODAL)(handle_step_done)
+    app.view(CallbackId.STEP_SKIP_MODAL)(handle_step_done)
 
 
 def field(values: dict[str, Any], block_id: str) -> str:
@@ -79,23 +80,31 @@ def handle_step_done(
     account, _, zone = authorised_account(
         session=session, user_id=user_id, account_id=step.account_id, settings=settings
     )
-    errors, fields = validate(Step(step.step), view["state"]["values"])
-    if errors:
-        ack(response_action="errors", errors=errors)
-        return
-    ack()
-    # A resubmitted modal finds the step closed and records nothing more.
-    if steps.complete(
-        session=session,
-        step=step,
-        account=account,
-        by=user_id,
-        now=now,
-        today=now.astimezone(zone).date(),
-        cadence=settings.review_cadence_days,
-        **fields,
-    ):
-        session.commit()
+    today = now.astimezone(zone).date()
+    values = view["state"]["values"]
+    if view.get("callback_id") == CallbackId.STEP_SKIP_MODAL:
+        ack()
+        reason = field(values, FieldId.SKIP_REASON)[:500] or None
+        # A resubmitted modal finds the step closed and records nothing more.
+        if steps.skip(session=session, step=step, by=user_id, now=now, today=today, reason=reason):
+            session.commit()
+    else:
+        errors, fields = validate(Step(step.step), values)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if steps.complete(
+            session=session,
+            step=step,
+            account=account,
+            by=user_id,
+            now=now,
+            today=today,
+            cadence=settings.review_cadence_days,
+            **fields,
+        ):
+            session.commit()
     click = Click(user_id=user_id, channel=meta.channel, ts=meta.ts, shown=[], text=None, trigger_id=None)
     note = context(closed_note(step, zone)).to_dict()
     click.show(
