@@ -44,13 +44,7 @@ def find_team_or_fail(*, session: Session, name: str) -> Team:
 def configure(
     *, session: Session, name: str, channel: str | None, post_time: str | None, timezone: str | None
 ) -> Team:
-    team = people.find_team(session=session, name=name)
-    if team is None:
-        known = (
-            ", ".join(t.name for t in people.list_teams(session=session))
-            or "none yet: import the team file first"
-        )
-        raise UserFacingError(f"no team named {name!r} (teams: {known})")
+    team = find_team_or_fail(session=session, name=name)
     if channel is not None:
         channel = channel.strip().lstrip("#")
         if not CHANNEL_ID.match(channel):

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.services import teams
 from tests.e2e.conftest import Cli
 from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
 from tests.jobs import company
@@ -25,15 +24,7 @@ def test_two_clocks_fire_the_round_at_post_time_and_deliver_once(
     # The next whole minute at least 20 s away, so both clocks are up before it comes.
     post = (datetime.now(ZONE) + timedelta(seconds=80)).replace(second=0, microsecond=0)
     company.load(engine, tmp_path, today=post.date())
-    for name in ("Harbor", "Summit"):
-        teams.configure(
-            session=session,
-            name=name,
-            channel=f"C0{name.upper()}",
-            post_time=f"{post:%H:%M}",
-            timezone="Europe/London",
-        )
-    session.commit()
+    company.set_channels(session, post_time=f"{post:%H:%M}", timezone="Europe/London")
 
     clocks = [cli.start("clock"), cli.start("clock")]
     deadline = post.timestamp() + 60

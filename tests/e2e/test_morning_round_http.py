@@ -15,7 +15,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.models import Account, Alert
-from bot.services import teams
 from tests.blockcheck import message_text
 from tests.e2e.conftest import Cli, ServeApp
 from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
@@ -27,9 +26,7 @@ AT = "2026-11-23T09:00:00+00:00"
 @pytest.fixture
 def loaded(engine: Engine, session: Session, tmp_path: Path) -> Engine:
     company.load(engine, tmp_path)
-    teams.configure(session=session, name="Harbor", channel="C0HARBOR", post_time=None, timezone=None)
-    teams.configure(session=session, name="Summit", channel="C0SUMMIT", post_time=None, timezone=None)
-    session.commit()
+    company.set_channels(session)
     return engine
 
 

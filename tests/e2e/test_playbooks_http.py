@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 
 from bot.domain.playbooks import Step
 from bot.models import Account, PlaybookStep
-from bot.services import teams
 from tests.blockcheck import message_text
 from tests.e2e.conftest import Cli, ServeApp, ServedApp
 from tests.e2e.signing import app_home_opened, block_actions_payload, view_submission_payload
@@ -32,8 +31,7 @@ def morning(
     """A company whose data is current today, and this morning's round already sent."""
     now = datetime.now(UTC)
     company.load(engine, tmp_path, today=now.astimezone(LONDON).date())
-    teams.configure(session=session, name="Harbor", channel="C0HARBOR", post_time=None, timezone=None)
-    session.commit()
+    company.set_channels(session, "Harbor")
     result = cli.run("digest", "--at", now.isoformat())
     assert result.returncode == 0, result.stdout
     call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == dm_channel_id("U0ANA"))

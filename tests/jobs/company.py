@@ -7,10 +7,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
 from bot.importers.usage import import_usage
+from bot.services import teams
 
 TODAY = date(2026, 11, 23)  # a Monday
 HISTORY_DAYS = 60
@@ -116,3 +118,14 @@ def load(engine: Engine, directory: Path, *, today: date = TODAY, last_day: date
     import_team(team, engine=engine)
     import_accounts(accounts, engine=engine)
     import_usage(usage, engine=engine)
+
+
+def set_channels(
+    session: Session, *names: str, post_time: str | None = None, timezone: str | None = None
+) -> None:
+    """Give each named team the channel C0<NAME> (and a post time or zone, when given)."""
+    for name in names or ("Harbor", "Summit"):
+        teams.configure(
+            session=session, name=name, channel=f"C0{name.upper()}", post_time=post_time, timezone=timezone
+        )
+    session.commit()

@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.jobs.digest import morning_round
-from bot.services import teams
 from bot.slack.client import make_client
 from tests.blockcheck import assert_valid_message, message_text
 from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
@@ -33,9 +32,7 @@ def slack() -> Iterator[SlackStandIn]:
 @pytest.fixture
 def loaded(engine: Engine, session: Session, tmp_path: Path) -> Engine:
     company.load(engine, tmp_path)
-    teams.configure(session=session, name="Harbor", channel="C0HARBOR", post_time=None, timezone=None)
-    teams.configure(session=session, name="Summit", channel="C0SUMMIT", post_time=None, timezone=None)
-    session.commit()
+    company.set_channels(session)
     return engine
 
 
@@ -134,8 +131,7 @@ def test_a_stale_feed_is_reported_not_flagged(
     engine: Engine, session: Session, slack: SlackStandIn, tmp_path: Path
 ) -> None:
     company.load(engine, tmp_path, last_day=company.days_back(3))
-    teams.configure(session=session, name="Harbor", channel="C0HARBOR", post_time=None, timezone=None)
-    session.commit()
+    company.set_channels(session, "Harbor")
     summary = run(engine, slack)
     posts = {c.param("channel"): c for c in slack.calls("chat.postMessage")}
     # The DMs carry the playbook steps due, and no declining account.
