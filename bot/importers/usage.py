@@ -123,6 +123,10 @@ class _Reader:
         seen[slot] = 1
         return self.keys[slot], iso, value
 
+    def span(self) -> tuple[str, str] | None:
+        """The first and last ISO day of the rows read, None before any."""
+        return (min(self._by_iso), max(self._by_iso)) if self._by_iso else None
+
     def day(self, line: int, raw: str) -> tuple[str, bytearray]:
         if raw not in self.days:
             try:
@@ -159,8 +163,9 @@ def import_usage(path: Path, *, engine: Engine, progress: Progress | None = None
             SqliteSink(engine, file_bytes=file.total_bytes) if is_sqlite(engine) else PostgresSink(engine)
         )
         with sink:
-            rows = _Reader(file, sink.accounts).read(sink.write, progress)
-            new, replaced = sink.finish()
+            reader = _Reader(file, sink.accounts)
+            rows = reader.read(sink.write, progress)
+            new, replaced = sink.finish(reader.span())
     return ImportResult(
         "usage",
         file.name,

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.importers import usage as usage_module
 from bot.importers.accounts import import_accounts
@@ -29,7 +29,11 @@ def accounts(engine: Engine, write_csv: WriteCsv, team: None) -> None:
 
 def stored(engine: Engine) -> dict[tuple[str, date], float]:
     with Session(engine) as session:
-        rows = session.exec(select(Account.external_id, Usage.day, Usage.value).join(Usage))
+        rows = session.exec(
+            select(Account.external_id, Usage.day, Usage.value).join(
+                Usage, col(Usage.account_id) == col(Account.id)
+            )
+        )
         return {(external_id, day): value for external_id, day, value in rows}
 
 
