@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from bot.importers import usage as usage_module
@@ -76,6 +76,72 @@ def test_reimport_replaces_the_value_of_a_day_already_stored(
         ("A-2", date(2024, 5, 1)): 7.0,
         ("A-3", date(2024, 5, 1)): 1.0,
     }
+
+
+def test_the_next_days_feed_adds_rows_and_moves_each_accounts_last_day(
+    engine: Engine, write_csv: WriteCsv, accounts: None
+) -> None:
+    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n"), engine=engine)
+
+    result = import_usage(
+        write_csv("next.csv", HEADER + "A-1,2024-05-02,3\nA-3,2024-05-02,4\n"), engine=engine
+    )
+
+    assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
+    with Session(engine) as session:
+        days = session.exec(
+            select(Account.external_id, Account.first_usage_day, Account.last_usage_day)
+        ).all()
+    assert sorted(days) == [
+        ("A-1", date(2024, 5, 1), date(2024, 5, 2)),
+        ("A-2", date(2024, 5, 1), date(2024, 5, 1)),
+        ("A-3", date(2024, 5, 2), date(2024, 5, 2)),
+    ]
+
+
+def test_a_backfilled_day_before_the_stored_ones_moves_the_first_day(
+    engine: Engine, write_csv: WriteCsv, accounts: None
+) -> None:
+    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-05-03,12\n"), engine=engine)
+    result = import_usage(
+        write_csv("old.csv", HEADER + "A-1,2024-05-01,1\nA-1,2024-05-03,12\n"), engine=engine
+    )
+
+    assert (result.created, result.updated, result.unchanged) == (1, 0, 1)
+    with Session(engine) as session:
+        account = session.exec(select(Account).where(Account.external_id == "A-1")).one()
+    assert (account.first_usage_day, account.last_usage_day) == (date(2024, 5, 1), date(2024, 5, 3))
+
+
+def test_stored_days_missing_from_the_accounts_still_end_in_replaced_values(
+    engine: Engine, write_csv: WriteCsv, accounts: None
+) -> None:
+    path = write_csv("usage.csv", HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n")
+    import_usage(path, engine=engine)
+    with engine.begin() as conn:  # as if the days had never been kept: a plain insert would collide
+        conn.execute(text("UPDATE account SET first_usage_day = NULL, last_usage_day = NULL"))
+
+    result = import_usage(
+        write_csv("again.csv", HEADER + "A-1,2024-05-01,13\nA-2,2024-05-01,7\n"), engine=engine
+    )
+
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    assert stored(engine) == {("A-1", date(2024, 5, 1)): 13.0, ("A-2", date(2024, 5, 1)): 7.0}
+
+
+def test_a_failed_first_load_leaves_the_table_keyed(
+    engine: Engine, write_csv: WriteCsv, accounts: None
+) -> None:
+    good = HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n"
+    with pytest.raises(CsvError):
+        import_usage(write_csv("bad.csv", good + "A-9,2024-05-01,1\n"), engine=engine)
+    assert stored(engine) == {}
+
+    import_usage(write_csv("usage.csv", good), engine=engine)
+    again = import_usage(write_csv("again.csv", good), engine=engine)
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)  # the key still finds the rows
+    assert len(stored(engine)) == 2
 
 
 def test_values_and_layout_are_read_leniently(engine: Engine, write_csv: WriteCsv, accounts: None) -> None:
