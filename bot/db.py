@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Engine, create_engine, event, text, update
+from sqlmodel import Session, SQLModel
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x63736D  # "csm"
@@ -50,6 +51,24 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def update_if(session: Session, row: SQLModel, condition: ColumnElement[bool], **values: Any) -> bool:
+    """Write `values` to `row` only if `condition` still holds in the database; reload `row` either way.
+
+    Two processes may both read a row and decide to change it (one click through two web processes);
+    the database re-checks `condition` as it writes, so only one of them does, and both then show it.
+    """
+    model = type(row)
+    statement = (
+        update(model)
+        .where(model.__table__.c.id == row.id, condition)  # type: ignore[attr-defined]
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    written = session.exec(statement).rowcount  # type: ignore[call-overload]
+    session.refresh(row)
+    return bool(written == 1)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from bot.db import update_if
 from bot.domain.usage import DeclineRules, Trend, money_at_risk
 from bot.models import Account, Alert
 from bot.services.usage import Detection
@@ -131,22 +132,12 @@ def declines(*, session: Session, detection: Detection, rules: DeclineRules) -> 
 def snooze(*, session: Session, alert: Alert, by: str, now: datetime, today: date, days: int) -> bool:
     """Hide the alert for `days`; False when it is already snoozed at least that long (a double click)."""
     until = today + timedelta(days=days)
-    if alert.snoozed_until is not None and alert.snoozed_until >= until:
-        return False
-    alert.snoozed_until, alert.snoozed_at_drop, alert.snoozed_by, alert.snoozed_at = (
-        until,
-        alert.drop,
-        by,
-        now,
-    )
-    session.add(alert)
-    return True
+    shorter = col(Alert.snoozed_until).is_(None) | (col(Alert.snoozed_until) < until)
+    values = {"snoozed_until": until, "snoozed_at_drop": alert.drop, "snoozed_by": by, "snoozed_at": now}
+    return update_if(session, alert, shorter, **values)
 
 
 def reached_out(*, session: Session, alert: Alert, by: str, now: datetime) -> bool:
     """Record the outreach once; False when it was already recorded."""
-    if alert.reached_out_at is not None:
-        return False
-    alert.reached_out_by, alert.reached_out_at = by, now
-    session.add(alert)
-    return True
+    not_yet = col(Alert.reached_out_at).is_(None)
+    return update_if(session, alert, not_yet, reached_out_by=by, reached_out_at=now)

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select, update
 
+from bot.db import update_if
 from bot.domain.playbooks import NUDGE_AHEAD_DAYS, PlannedStep, Step, initial_steps, next_review, on_time
 from bot.models import Account, Person, PlaybookStep
 
@@ -130,17 +131,18 @@ def complete(
     expansion_found: bool | None = None,
 ) -> bool:
     """Record the step done; a review schedules the next one. False when it was already closed."""
-    if step.status != OPEN:
-        return False
-    step.status, step.completed_by, step.completed_at, step.completed_on = DONE, by, now, today
+    values: dict[str, object] = {"completed_by": by, "completed_at": now, "completed_on": today}
     if step.step == Step.MASTER_PLAN:
-        step.agreed_outcomes = "\n".join(o.strip() for o in agreed_outcomes if o.strip())
+        values["agreed_outcomes"] = "\n".join(o.strip() for o in agreed_outcomes if o.strip())
     if step.step == Step.REVIEW:
-        step.results_reviewed, step.next_outcomes, step.expansion_found = (
-            results_reviewed,
-            next_outcomes,
-            bool(expansion_found),
+        values.update(
+            results_reviewed=results_reviewed,
+            next_outcomes=next_outcomes,
+            expansion_found=bool(expansion_found),
         )
+    if not _close(session, step, DONE, **values):
+        return False
+    if step.step == Step.REVIEW:
         following = next_review(
             done_on=today, sequence=step.sequence, segment=account.segment_key, cadence=cadence
         )
@@ -148,7 +150,6 @@ def complete(
             _insert_ignoring_duplicates(session, [_row(account.id, following)])
         account.last_review_date = today
         session.add(account)
-    session.add(step)
     session.flush()
     return True
 
@@ -165,12 +166,14 @@ def snooze(*, session: Session, step: PlaybookStep, today: date, days: int) -> b
 def skip(
     *, session: Session, step: PlaybookStep, by: str, now: datetime, today: date, reason: str | None
 ) -> bool:
-    if step.status != OPEN:
-        return False
-    step.status, step.completed_by, step.completed_at, step.completed_on = SKIPPED, by, now, today
-    step.skip_reason = reason
-    session.add(step)
-    return True
+    return _close(
+        session, step, SKIPPED, completed_by=by, completed_at=now, completed_on=today, skip_reason=reason
+    )
+
+
+def _close(session: Session, step: PlaybookStep, status: str, **values: object) -> bool:
+    """Close the step if it is still open: of two closing it at once, one wins and both see who."""
+    return update_if(session, step, col(PlaybookStep.status) == OPEN, status=status, **values)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -25,6 +24,26 @@ from bot.slack.listeners import actions, commands, events, views
 log = logging.getLogger(__name__)
 
 
+class RequestScopedApp(App):
+    """Each request's settings, moment and DB session in its context, the session around the listener.
+
+    Bolt runs the listeners only after every global middleware has returned, so a middleware cannot
+    hold the session open around them; `dispatch` can, and commits what the listener wrote.
+    """
+
+    def __init__(self, *, engine: Engine, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.coach_engine = engine
+        self.coach_settings = settings
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with session_scope(self.coach_engine) as session:
+            req.context["settings"] = self.coach_settings
+            req.context["now"] = datetime.now(UTC)  # the request's moment; everything below takes it as given
+            req.context["session"] = session
+            return super().dispatch(req)
+
+
 def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False) -> App:
     bot_token = settings.secret("slack_bot_token")
     signing_secret = "" if socket_mode else settings.secret("slack_signing_secret")
@@ -35,7 +54,9 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
             enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=bot_token
         )
 
-    app = App(
+    app = RequestScopedApp(
+        engine=engine,
+        settings=settings,
         signing_secret=signing_secret,
         client=make_client(settings),
         authorize=authorize,
@@ -44,16 +65,12 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
         request_verification_enabled=not socket_mode,
     )
 
-    @app.middleware
-    def db_session(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
-        context["settings"] = settings
-        context["now"] = datetime.now(UTC)  # the request's moment; everything below takes it as given
-        with session_scope(engine) as session:
-            context["session"] = session
-            return next()
-
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse | None:
+    def on_error(
+        error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> BoltResponse | None:
+        if "session" in context:
+            context["session"].rollback()  # nothing of a failed request is kept
         return error_response(error, body, client)
 
     commands.register(app)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
+from bot.models import Team
 from tests.blockcheck import assert_valid_message, message_text
 from tests.e2e.conftest import ServeApp
 from tests.e2e.signing import AppClient
@@ -112,3 +114,13 @@ def test_teamload_refused_to_a_csm(app: AppClient) -> None:
 def test_teamload_of_a_named_team_for_an_admin(app: AppClient) -> None:
     assert "Team Harbor" in ask(app, "/teamload", "U0ENVADMIN", "Harbor")
     assert "for managers and csm-coach admins" in ask(app, "/teamload", "U0OTHER", "Harbor")
+
+
+def test_teamload_channel_is_kept_for_the_daily_post(app: AppClient, engine: Engine) -> None:
+    answer = app.post_command("/teamload", "channel", user_id="U0MGR", channel_id="C0NEWHOME")
+    assert answer.status == 200, answer.text
+    assert "gets its daily post in <#C0NEWHOME>" in message_text(answer.json())
+
+    with Session(engine) as session:
+        team = session.exec(select(Team).where(Team.name == "Harbor")).one()
+    assert team.channel_id == "C0NEWHOME"  # stored, not only said

@@ -1,0 +1,152 @@
+"""Many processes, one truth: three `serve` and two `clock` processes share one database.
+
+The round fires in both clocks at the same minute and every recipient still gets one message; the
+same button clicked through two `serve` processes at the same moment is recorded once.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.domain.playbooks import Step
+from bot.models import Account, Alert, Delivery, PlaybookStep
+from tests.blockcheck import message_text
+from tests.e2e.conftest import Cli, ServeApp, ServedApp
+from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
+from tests.e2e.test_morning_round_http import click, dm_of
+from tests.e2e.test_playbooks_http import click_step, step_of, submit
+from tests.jobs import company
+
+ZONE = ZoneInfo("Europe/London")
+RECIPIENTS = {"C0HARBOR", "C0SUMMIT", *(dm_channel_id(user) for user in ("U0ANA", "U0BEN", "U0SAM"))}
+BROKEN = ("Traceback", "something went wrong")
+
+
+def at_once(*requests: Callable[[], Any]) -> list[Any]:
+    """Run the requests in threads released together, so all of them are in flight at the same time."""
+    barrier = threading.Barrier(len(requests))
+    results: list[Any] = [None] * len(requests)
+    errors: list[BaseException] = []
+
+    def run(index: int, request: Callable[[], Any]) -> None:
+        barrier.wait(timeout=10)
+        try:
+            results[index] = request()
+        except BaseException as err:  # re-raised below, in the test's thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    if errors:
+        raise errors[0]
+    return results
+
+
+def assert_nobody_saw_an_error(slack: SlackStandIn, apps: list[ServedApp]) -> None:
+    said = [c.text + message_text({"blocks": c.blocks}) for c in slack.calls()]
+    assert not [s for s in said if "went wrong" in s], said
+    for app in apps:
+        assert not any(sign in app.logs() for sign in BROKEN), app.logs()[-4000:]
+
+
+def fire_the_round_in_two_clocks(
+    engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    """Load the company with its post time the next whole minute ≥ 20 s away; both clocks fire it then."""
+    post = (datetime.now(ZONE) + timedelta(seconds=80)).replace(second=0, microsecond=0)
+    company.load(engine, tmp_path, today=post.date())
+    company.set_channels(session, post_time=f"{post:%H:%M}", timezone="Europe/London")
+    clocks = [cli.start("clock"), cli.start("clock")]
+    deadline = post.timestamp() + 60
+    while time.time() < deadline and len(slack.calls("chat.postMessage")) < len(RECIPIENTS):
+        assert all(c.poll() is None for c in clocks), "a clock process died"
+        time.sleep(0.5)
+    time.sleep(3)  # anything doubled, and the other clock's round, would have come by now
+    assert all(c.poll() is None for c in clocks), "a clock process died"
+    cli.stop_all()
+    said = [c.stdout.read() if c.stdout else "" for c in clocks]
+    sent = Counter(c.param("channel") for c in slack.calls("chat.postMessage"))
+    assert set(sent) == RECIPIENTS and set(sent.values()) == {1}, (dict(sent), said)
+    for output in said:  # both fired the round for both teams, at the same minute
+        assert "team Harbor: Morning round" in output and "team Summit: Morning round" in output, said
+        assert "Traceback" not in output, output
+    # Between them the clocks sent each message once (the other one found it sent, or being sent).
+    assert sum(int(n) for n in re.findall(r"(\d+) sent", "".join(said))) == len(RECIPIENTS), said
+
+
+def test_three_serves_and_two_clocks_send_each_message_once_and_record_each_click_once(
+    engine: Engine, session: Session, serve_app: ServeApp, cli: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    apps = [serve_app(), serve_app(), serve_app()]  # all up before the round, all on the one database
+    fire_the_round_in_two_clocks(engine, session, cli, slack, tmp_path)
+    deliveries = session.exec(select(Delivery)).all()
+    assert sorted((d.recipient, d.status) for d in deliveries) == [
+        (r, "sent") for r in ("C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM")
+    ]
+
+    # The CSM and her manager click "Reached out" on the same line, through two different processes.
+    channel, ts, message = dm_of(slack, "U0ANA")
+    slack.clear()
+    at_once(
+        lambda: click(apps[0], "U0ANA", channel, message, "alert-reached-out"),
+        lambda: click(apps[1], "U0MIA", channel, message, "alert-reached-out"),
+    )
+    silverline = session.exec(select(Account).where(Account.external_id == "SILENT")).one()
+    session.expire_all()
+    alert = session.exec(select(Alert).where(Alert.account_id == silverline.id)).one()
+    first = alert.reached_out_by
+    assert first in ("U0ANA", "U0MIA") and alert.reached_out_at is not None
+    second = "U0MIA" if first == "U0ANA" else "U0ANA"
+    # Both see the line turned into the one outreach recorded; the other clicker hears who was first.
+    updates = slack.wait_for("chat.update", count=2)
+    assert len(updates) == 2 and all(u.param("channel") == channel and u.param("ts") == ts for u in updates)
+    for update in updates:
+        assert f"Reached out — <@{first}>" in message_text({"blocks": update.blocks})
+    told = slack.calls("chat.postEphemeral")
+    assert [(t.param("user"), t.text) for t in told] == [
+        (second, f"Silverline Health: outreach was already recorded by <@{first}>.")
+    ]
+
+    # The CSM and her manager submit the review form at the same moment, through two more processes.
+    review = step_of(session, "SILENT", Step.REVIEW)
+    slack.clear()
+    where = {"channel": channel, "message": message}
+    click_step(apps[2], "U0ANA", where, review.id, "step-done")  # type: ignore[arg-type]
+    modal = slack.wait_for("views.open")[0].param("view")
+
+    def done(app: ServedApp, user: str) -> Any:
+        values = {
+            "step-results": {"value": {"type": "plain_text_input", "value": f"Reviewed by {user}"}},
+            "step-next-outcomes": {"value": {"type": "plain_text_input", "value": "Roll out to EMEA"}},
+        }
+        return submit(app, user, modal, values)
+
+    answers = at_once(lambda: done(apps[1], "U0ANA"), lambda: done(apps[2], "U0MIA"))
+    assert [a.status for a in answers] == [200, 200]
+    session.expire_all()
+    reviews = session.exec(
+        select(PlaybookStep)
+        .where(PlaybookStep.account_id == review.account_id, PlaybookStep.step == Step.REVIEW.value)
+        .order_by(col(PlaybookStep.sequence))
+    ).all()
+    assert [(r.sequence, r.status) for r in reviews] == [(1, "done"), (2, "open")]
+    done_by = reviews[0].completed_by
+    assert done_by in ("U0ANA", "U0MIA") and reviews[0].results_reviewed == f"Reviewed by {done_by}"
+    for update in slack.wait_for("chat.update", count=2):  # the DM as it now stands: both lines settled
+        text = message_text({"blocks": update.blocks})
+        assert f"Done — <@{done_by}>" in text and f"Reached out — <@{first}>" in text
+    assert_nobody_saw_an_error(slack, apps)
