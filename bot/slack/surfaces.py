@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select, update
 
 from bot.config import Settings
 from bot.errors import UserFacingError
@@ -28,7 +28,12 @@ def edit_line(
     text: str | None = None,
 ) -> None:
     """Replace the block `block_id` of the message (as last stored, else as the click showed it)."""
-    delivery = session.exec(select(Delivery).where(Delivery.channel == channel, Delivery.ts == ts)).first()
+    # The stored message is locked until the request commits: a click on another line of it, in another
+    # process, waits here and then edits the message as this one left it. The write that changes
+    # nothing takes the row's lock on PostgreSQL and the write lock on SQLite, which has no FOR UPDATE.
+    this_message = (col(Delivery.channel) == channel, col(Delivery.ts) == ts)
+    session.exec(update(Delivery).where(*this_message).values(ts=col(Delivery.ts)))  # type: ignore[call-overload]
+    delivery = session.exec(select(Delivery).where(*this_message)).first()
     current = json.loads(delivery.blocks_json) if delivery and delivery.blocks_json else (shown or [])
     if not current:
         return

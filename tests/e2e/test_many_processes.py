@@ -6,6 +6,7 @@ same button clicked through two `serve` processes at the same moment is recorded
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -149,4 +150,31 @@ def test_three_serves_and_two_clocks_send_each_message_once_and_record_each_clic
     for update in slack.wait_for("chat.update", count=2):  # the DM as it now stands: both lines settled
         text = message_text({"blocks": update.blocks})
         assert f"Done — <@{done_by}>" in text and f"Reached out — <@{first}>" in text
+    assert_nobody_saw_an_error(slack, apps)
+
+
+def test_clicks_on_two_lines_of_one_message_through_two_processes_both_stay(
+    engine: Engine, session: Session, serve_app: ServeApp, cli: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    company.load(engine, tmp_path)
+    company.set_channels(session)
+    apps = [serve_app(), serve_app()]
+    assert cli.run("digest", "--at", "2026-11-23T09:00:00+00:00").returncode == 0
+    channel, ts, message = dm_of(slack, "U0ANA")
+    review = step_of(session, "SILENT", Step.REVIEW)
+    slack.clear()
+
+    at_once(  # each process edits its own line of the same stored message
+        lambda: click(apps[0], "U0ANA", channel, message, "alert-reached-out"),
+        lambda: click_step(
+            apps[1], "U0ANA", {"channel": channel, "message": message}, review.id, "step-snooze"
+        ),  # type: ignore[arg-type]
+    )
+
+    updates = slack.wait_for("chat.update", count=2)
+    session.expire_all()
+    stored = session.exec(select(Delivery).where(Delivery.channel == channel, Delivery.ts == ts)).one()
+    for blocks in (updates[-1].blocks, json.loads(stored.blocks_json or "[]")):
+        text = message_text({"blocks": blocks})
+        assert "Reached out — <@U0ANA>" in text and ":zzz: Snoozed until" in text, text
     assert_nobody_saw_an_error(slack, apps)
