@@ -3,12 +3,14 @@
 The app under test talks to it through `SLACK_API_URL` (or `WebClient(base_url=stand_in.base_url)`);
 tests assert on what reached it (`calls`, `wait_for`) and script failures per method (`rate_limit`,
 `server_error`, `error`, `channel_error`), the way bolt-python's own tests fake the server, not the client.
+`pace` holds a method to Slack's rate limits (429 with Retry-After beyond them), for benchmarks.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -94,6 +96,27 @@ class _Rule:
         return self.remaining is None or self.remaining > 0
 
 
+@dataclass
+class _Pace:
+    """A token bucket per key (a channel, or one for all calls): `burst` calls at once, then `per_second`."""
+
+    per_second: float
+    burst: int
+    per_channel: bool
+    buckets: dict[str | None, tuple[float, float]] = field(default_factory=dict)  # key -> (tokens, at)
+
+    def wait(self, params: Mapping[str, Any], now: float) -> float:
+        """0 when the call may pass (and take a token); else the seconds until one is free."""
+        key = _channel_of(params) if self.per_channel else None
+        tokens, at = self.buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.per_second)
+        if tokens >= 1.0:
+            self.buckets[key] = (tokens - 1.0, now)
+            return 0.0
+        self.buckets[key] = (tokens, now)
+        return (1.0 - tokens) / self.per_second
+
+
 def _channel_of(params: Mapping[str, Any]) -> str | None:
     for name in ("channel", "channel_id", "users", "user_id", "user"):
         value = params.get(name)
@@ -118,6 +141,7 @@ class SlackStandIn:
         self._replies: dict[str, dict[str, Any]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._hangs: list[list[Any]] = []  # [method, skip, times, seconds]
+        self._paces: dict[str, _Pace] = {}
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -221,6 +245,7 @@ class SlackStandIn:
             self._calls.clear()
             self._rules.clear()
             self._hangs.clear()
+            self._paces.clear()
             self._replies.clear()
             self._users.clear()
 
@@ -268,6 +293,15 @@ class SlackStandIn:
             hang[2] -= 1
             return float(hang[3])
         return 0.0
+
+    def pace(self, method: str, *, per_second: float, burst: int = 1, per_channel: bool = True) -> None:
+        """From now on, hold `method` to Slack's pace: beyond `burst` calls at once and `per_second`
+        after that (per channel, or over all calls with `per_channel=False`), answer HTTP 429
+        `ratelimited` with a whole-second `Retry-After`, as Slack does. Scripted failures come first."""
+        if per_second <= 0 or burst < 1:
+            raise ValueError("need per_second > 0 and burst >= 1")
+        with self._lock:
+            self._paces[method] = _Pace(per_second, burst, per_channel)
 
     def reply(self, method: str, payload: Mapping[str, Any]) -> None:
         """Merge `payload` into every successful answer of `method` (overrides the defaults)."""
@@ -326,6 +360,10 @@ class SlackStandIn:
                 if rule.remaining is not None:
                     rule.remaining -= 1
                 return rule.status, dict(rule.headers), dict(rule.payload)
+        pace = self._paces.get(method)
+        if pace is not None and (wait := pace.wait(params, time.monotonic())) > 0:
+            retry_after = {"Retry-After": str(max(1, math.ceil(wait)))}
+            return HTTPStatus.TOO_MANY_REQUESTS, retry_after, {"ok": False, "error": "ratelimited"}
         if method.startswith(RESPONSE_METHOD_PREFIX):
             return HTTPStatus.OK, {}, {"ok": True}
         if method in _USER_METHODS:
@@ -373,7 +411,10 @@ def _channel_param(params: Mapping[str, Any]) -> str:
 
 
 def _post_message(params: Mapping[str, Any], ts: str) -> dict[str, Any]:
-    return {"channel": _channel_param(params), "ts": ts, "message": _message(params, ts)}
+    channel = _channel_param(params)
+    if channel[:1] in ("U", "W"):  # a user id: Slack posts to the user's DM with the app and says which
+        channel = dm_channel_id(channel)
+    return {"channel": channel, "ts": ts, "message": _message(params, ts)}
 
 
 def _update(params: Mapping[str, Any], ts: str) -> dict[str, Any]:

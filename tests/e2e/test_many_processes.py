@@ -24,13 +24,13 @@ from bot.domain.playbooks import Step
 from bot.models import Account, Alert, Delivery, PlaybookStep
 from tests.blockcheck import message_text
 from tests.e2e.conftest import Cli, ServeApp, ServedApp
-from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
+from tests.e2e.slack_standin import SlackStandIn
 from tests.e2e.test_morning_round_http import click, dm_of
 from tests.e2e.test_playbooks_http import click_step, step_of, submit
 from tests.jobs import company
 
 ZONE = ZoneInfo("Europe/London")
-RECIPIENTS = {"C0HARBOR", "C0SUMMIT", *(dm_channel_id(user) for user in ("U0ANA", "U0BEN", "U0SAM"))}
+RECIPIENTS = {"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"}  # DMs go to the user id
 BROKEN = ("Traceback", "something went wrong")
 
 

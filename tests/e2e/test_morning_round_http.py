@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from bot.models import Account, Alert
 from tests.blockcheck import message_text
 from tests.e2e.conftest import Cli, ServeApp
-from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
+from tests.e2e.slack_standin import SlackStandIn
 from tests.jobs import company
 
 AT = "2026-11-23T09:00:00+00:00"
@@ -72,7 +72,7 @@ def test_a_round_killed_half_way_delivers_the_rest_and_none_twice(
 
 
 def dm_of(slack: SlackStandIn, user_id: str) -> tuple[str, str, dict[str, Any]]:
-    call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == dm_channel_id(user_id))
+    call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == user_id)
     message = {"type": "message", "ts": call.answer["ts"], "text": call.text, "blocks": call.blocks}
     return call.answer["channel"], call.answer["ts"], message
 

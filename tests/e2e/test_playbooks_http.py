@@ -18,7 +18,7 @@ from bot.models import Account, PlaybookStep
 from tests.blockcheck import message_text
 from tests.e2e.conftest import Cli, ServeApp, ServedApp
 from tests.e2e.signing import app_home_opened, block_actions_payload, view_submission_payload
-from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
+from tests.e2e.slack_standin import SlackStandIn
 from tests.jobs import company
 
 LONDON = ZoneInfo("Europe/London")
@@ -34,7 +34,7 @@ def morning(
     company.set_channels(session, "Harbor")
     result = cli.run("digest", "--at", now.isoformat())
     assert result.returncode == 0, result.stdout
-    call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == dm_channel_id("U0ANA"))
+    call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == "U0ANA")
     message = {"type": "message", "ts": call.answer["ts"], "text": call.text, "blocks": call.blocks}
     slack.clear()
     return {"channel": call.answer["channel"], "message": message}

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.jobs.digest import morning_round
 from bot.slack.client import make_client
 from tests.blockcheck import assert_valid_message, message_text
-from tests.e2e.slack_standin import SlackStandIn, dm_channel_id
+from tests.e2e.slack_standin import SlackStandIn
 from tests.jobs import company
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -52,9 +52,9 @@ def test_each_team_gets_one_post_and_each_csm_one_dm(loaded: Engine, slack: Slac
         {
             "C0HARBOR": 1,
             "C0SUMMIT": 1,
-            dm_channel_id("U0ANA"): 1,
-            dm_channel_id("U0BEN"): 1,
-            dm_channel_id("U0SAM"): 1,
+            "U0ANA": 1,
+            "U0BEN": 1,
+            "U0SAM": 1,
         }
     )
     posts = {c.param("channel"): c for c in slack.calls("chat.postMessage")}
@@ -69,12 +69,10 @@ def test_each_team_gets_one_post_and_each_csm_one_dm(loaded: Engine, slack: Slac
     for quiet in ("Almond Labs", "Steadfast", "Lowland", "Recoverly", "Newbridge"):
         assert quiet not in harbor
 
-    ana = message_text({"blocks": posts[dm_channel_id("U0ANA")].blocks})
+    ana = message_text({"blocks": posts["U0ANA"].blocks})
     assert "Good morning Ana: 2 accounts to call and 4 playbook steps due" in ana
     assert "Silverline Health" in ana and "Exeter Mills" not in ana
-    buttons = [
-        e for b in posts[dm_channel_id("U0ANA")].blocks if b["type"] == "actions" for e in b["elements"]
-    ]
+    buttons = [e for b in posts["U0ANA"].blocks if b["type"] == "actions" for e in b["elements"]]
     labels = [b["text"]["text"] for b in buttons]
     assert labels == ["Reached out", "Snooze a week"] * 2 + ["Mark done", "Snooze a week", "Skip"] * 4
 
@@ -136,7 +134,7 @@ def test_a_stale_feed_is_reported_not_flagged(
     posts = {c.param("channel"): c for c in slack.calls("chat.postMessage")}
     # The DMs carry the playbook steps due, and no declining account.
     for user in ("U0ANA", "U0BEN", "U0SAM"):
-        dm = message_text({"blocks": posts[dm_channel_id(user)].blocks})
+        dm = message_text({"blocks": posts[user].blocks})
         assert "to call" not in dm and "playbook step" in dm
     text = posts["C0HARBOR"].text
     assert "3 days old" in text and "nothing is flagged" in text
