@@ -24,25 +24,13 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from bot.config import Settings
 from bot.db import get_engine, is_sqlite, migrate
 
-# Variables of the outer environment that must not leak into the app under test.
-_APP_ENV_PREFIXES = ("SLACK_", "CSM_COACH_", "DECLINE_")
-_APP_ENV_NAMES = frozenset({"DATABASE_URL", "PORT", "WEB_CONCURRENCY", "SNOOZE_DAYS", "REVIEW_CADENCE_DAYS"})
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for the tests' helpers
+from tests.e2e.appenv import app_env  # noqa: E402
 
 
 def csm_coach() -> str:
     """The `csm-coach` script of this interpreter's venv."""
     return str(Path(sys.executable).parent / "csm-coach")
-
-
-def app_env(extra: Mapping[str, str]) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_APP_ENV_PREFIXES) and name not in _APP_ENV_NAMES
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,12 @@ from urllib.error import URLError
 import pytest
 
 from tests.e2e import signing
+from tests.e2e.appenv import app_env
 from tests.e2e.slack_standin import SlackStandIn
 
 BOT_TOKEN = "xoxb-test"
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
-# Variables of the outer environment that must not leak into the app under test.
-_APP_ENV_PREFIXES = ("SLACK_", "CSM_COACH_")
-_APP_ENV_NAMES = frozenset({"DATABASE_URL", "PORT", "WEB_CONCURRENCY"})
 
 
 def csm_coach_executable() -> Path:
@@ -119,17 +117,6 @@ class ServeApp(Protocol):
     ) -> ServedApp: ...
 
 
-def _app_env(extra: Mapping[str, str]) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_APP_ENV_PREFIXES) and name not in _APP_ENV_NAMES
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
-
-
 def _wait_healthy(app: ServedApp, timeout: float) -> str | None:
     """None once GET /healthz answers 200; else why not."""
     deadline = time.monotonic() + timeout
@@ -190,7 +177,7 @@ def serve_app(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterato
             try:
                 process = subprocess.Popen(
                     [str(executable), "serve"],
-                    env=_app_env(settings_env),
+                    env=app_env(settings_env),
                     cwd=workdir,
                     stdin=subprocess.DEVNULL,
                     stdout=log_file,
@@ -254,7 +241,7 @@ class Cli:
     def start(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
         process = subprocess.Popen(
             [str(csm_coach_executable()), *args],
-            env=_app_env({**self.env, **(env or {})}),
+            env=app_env({**self.env, **(env or {})}),
             cwd=self.workdir,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
