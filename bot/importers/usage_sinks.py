@@ -180,6 +180,7 @@ class PostgresSink:
         self.accounts = dict(cursor.fetchall())
         cursor.execute("SELECT EXISTS (SELECT 1 FROM usage)")
         self._bulk_key: str | None = None
+        self._written = 0
         if not cursor.fetchone()[0]:
             cursor.execute(
                 "SELECT conname FROM pg_constraint WHERE conrelid = 'usage'::regclass AND contype = 'p'"
@@ -199,6 +200,7 @@ class PostgresSink:
 
     def write(self, rows: list[tuple[Any, str, float]]) -> None:
         self._copy.write("".join([f"{key}\t{day}\t{value!r}\n" for key, day, value in rows]))
+        self._written += len(rows)
 
     def finish(self, span: tuple[str, str] | None) -> tuple[int, int]:
         self._copying.close()
@@ -209,8 +211,7 @@ class PostgresSink:
             cursor.execute(
                 f'ALTER TABLE usage ADD CONSTRAINT "{self._bulk_key}" PRIMARY KEY (account_id, day)'
             )
-            cursor.execute("SELECT count(*) FROM usage")
-            new = cursor.fetchone()[0]
+            new = self._written  # every row is new: the table was empty
             cursor.execute(REFRESH_USAGE_DAYS)
             return new, 0
         cursor.execute("SET LOCAL work_mem = '128MB'")  # for the sort
