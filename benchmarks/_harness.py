@@ -22,7 +22,7 @@ from urllib.error import URLError
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from bot.config import Settings
-from bot.db import get_engine, is_sqlite, migrate
+from bot.db import get_engine, migrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for the tests' helpers
 from tests.e2e.appenv import app_env  # noqa: E402
@@ -208,15 +208,6 @@ def fresh_postgres(url: str) -> Engine:
 def postgres_version(engine: Engine) -> str:
     with engine.connect() as conn:
         return str(conn.execute(text("SHOW server_version")).scalar_one())
-
-
-def analyze(engine: Engine) -> float:
-    """ANALYZE (PostgreSQL): what autovacuum does soon after a load; seconds taken."""
-    started = time.perf_counter()
-    if not is_sqlite(engine):
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-    return time.perf_counter() - started
 
 
 # the machine ----------------------------------------------------------------------------------------

@@ -60,13 +60,6 @@ def build(engine: Engine, args: argparse.Namespace, files_dir: Path) -> None:
         f"usage import on {engine.dialect.name}: {result.rows:,} rows in {result.seconds:.1f} s "
         f"= {result.rows / result.seconds:,.0f} rows/s"
     )
-    if not is_sqlite(engine):
-        # What autovacuum does soon after a load this size; without statistics PostgreSQL guesses
-        # a few thousand accounts and plans for them. SQLite's plan is the same with or without.
-        started = perf_counter()
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-        print(f"ANALYZE in {perf_counter() - started:.1f} s")
 
 
 def empty_database(engine: Engine, sqlite_path: Path | None) -> Engine:

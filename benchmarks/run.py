@@ -26,7 +26,7 @@ from time import perf_counter
 
 import _report as rep
 import generate as gen
-from _harness import Finished, analyze, fresh_postgres, fresh_sqlite, machine, postgres_version, run_cli
+from _harness import Finished, fresh_postgres, fresh_sqlite, machine, postgres_version, run_cli
 from _report import Figure
 from _slack import (
     MAX_STALLS,
@@ -143,9 +143,6 @@ def bench_database(
         version = postgres_version(engine)
     env = slack_env(slack, url)
     figures = run_imports(company, env, logs)
-    if database == "postgres":
-        seconds = analyze(engine)
-        figures.append(Figure("ANALYZE after the import", f"{seconds:.1f} s"))
 
     say(f"detect() over all accounts, {args.repeat} times")
     figures.append(detection_figure(engine, company.today, args.repeat))

@@ -204,6 +204,14 @@ class PostgresSink:
 
     def finish(self, span: tuple[str, str] | None) -> tuple[int, int]:
         self._copying.close()
+        written = self._write_usage(span)
+        # Fresh statistics, committed with the rows (ANALYZE counts this transaction's own rows):
+        # autovacuum may be off or slow to notice, and a planner that still sees the table as it was
+        # sizes detection's join for a few thousand accounts.
+        self._cursor.execute("ANALYZE usage, account")
+        return written
+
+    def _write_usage(self, span: tuple[str, str] | None) -> tuple[int, int]:
         cursor = self._cursor
         if self._bulk_key is not None:
             # The file has no (account, day) twice (the reader refuses a second row), so the key holds.
@@ -248,10 +256,6 @@ class PostgresSink:
             with suppress(Exception):  # the error to report is the one that stopped us
                 self._copying.__exit__(exc_type, exc, tb)  # a COPY left open is failed on the server
             if exc is None:
-                self._db.commit()
-                # Fresh statistics at once: autovacuum may be off or slow to notice, and a planner that
-                # still sees the table as it was sizes detection's join for a few thousand accounts.
-                self._cursor.execute("ANALYZE usage, account")
                 self._db.commit()
             else:
                 self._db.rollback()
