@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import ExitStack, suppress
 from itertools import chain
 from types import TracebackType
@@ -9,6 +10,8 @@ from typing import Any, Protocol, Self
 
 import psycopg
 from sqlalchemy import Engine
+
+log = logging.getLogger(__name__)
 
 # Only values that differ are written, so re-importing a file leaves its pages alone.
 _SQLITE_UPSERT = (
@@ -183,10 +186,12 @@ class PostgresSink:
         self._written = 0
         if not cursor.fetchone()[0]:
             cursor.execute(
-                "SELECT conname FROM pg_constraint WHERE conrelid = 'usage'::regclass AND contype = 'p'"
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = 'usage'::regclass AND contype = 'p'"
             )
-            self._bulk_key = cursor.fetchone()[0]
-            cursor.execute(f'ALTER TABLE usage DROP CONSTRAINT "{self._bulk_key}"')
+            name, definition = cursor.fetchone()
+            self._bulk_key = f'CONSTRAINT "{name}" {definition}'  # as it was, INCLUDE and all
+            cursor.execute(f'ALTER TABLE usage DROP CONSTRAINT "{name}"')
             target = "usage"
         else:
             cursor.execute(
@@ -216,9 +221,7 @@ class PostgresSink:
         if self._bulk_key is not None:
             # The file has no (account, day) twice (the reader refuses a second row), so the key holds.
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")  # back to normal at COMMIT
-            cursor.execute(
-                f'ALTER TABLE usage ADD CONSTRAINT "{self._bulk_key}" PRIMARY KEY (account_id, day)'
-            )
+            cursor.execute(f"ALTER TABLE usage ADD {self._bulk_key}")
             new = self._written  # every row is new: the table was empty
             cursor.execute(REFRESH_USAGE_DAYS)
             return new, 0
@@ -249,6 +252,20 @@ class PostgresSink:
         cursor.execute("RELEASE SAVEPOINT usage_plain")
         return inserted
 
+    def _vacuum(self) -> None:
+        """Mark the new pages all-visible, so detection reads values from the key alone (migration 0005).
+
+        Autovacuum would, in time, where it is on. VACUUM cannot run in a transaction, so it comes after
+        the commit; the rows are in by then, and a failure here only costs detection some speed.
+        """
+        self._db.autocommit = True
+        try:
+            self._cursor.execute("VACUUM usage")
+        except psycopg.Error as error:
+            log.warning("VACUUM usage after the import failed: %s", error)
+        finally:
+            self._db.autocommit = False
+
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
@@ -257,6 +274,7 @@ class PostgresSink:
                 self._copying.__exit__(exc_type, exc, tb)  # a COPY left open is failed on the server
             if exc is None:
                 self._db.commit()
+                self._vacuum()
             else:
                 self._db.rollback()
         finally:
