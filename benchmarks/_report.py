@@ -89,8 +89,8 @@ How each figure is taken:
   seconds it prints); "command" is the whole process, start-up, and for accounts the playbook
   steps the CLI generates after the import.
 - **Detection**: `bot.services.usage.detect()` over all accounts, in the benchmark's own process,
-  for the day after the last usage day (median of the runs). The usage import has already run
-  `ANALYZE` on PostgreSQL.
+  for the day after the last usage day (median of the runs). `csm-coach import` has already run
+  `ANALYZE` on PostgreSQL after each file.
 - **Morning round**: every team gets a channel and a 09:00 post time, then `csm-coach digest --at
   <that day, 12:00 UTC>` runs as a subprocess against the Slack stand-in (`tests/e2e/slack_standin.py`,
   on loopback, through `SLACK_API_URL`). Messages are the `chat.postMessage` calls the stand-in

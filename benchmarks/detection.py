@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
-from bot.db import get_engine, is_sqlite, migrate
+from bot.db import get_engine, is_sqlite, migrate, refresh_statistics
 from bot.demo.company import write_company
 from bot.domain.usage import DeclineRules, Trend, Windows
 from bot.importers.accounts import import_accounts
@@ -60,6 +60,7 @@ def build(engine: Engine, args: argparse.Namespace, files_dir: Path) -> None:
         f"usage import on {engine.dialect.name}: {result.rows:,} rows in {result.seconds:.1f} s "
         f"= {result.rows / result.seconds:,.0f} rows/s"
     )
+    refresh_statistics(engine)  # as `csm-coach import` does after each file
 
 
 def empty_database(engine: Engine, sqlite_path: Path | None) -> Engine:

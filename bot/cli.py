@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.config import MissingSetting, Settings, get_settings
-from bot.db import get_engine, migrate, session_scope
+from bot.db import get_engine, migrate, refresh_statistics, session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import CsvError, ImportResult
 from bot.jobs.scheduler import configure as configure_scheduler
@@ -189,6 +189,7 @@ def run_import(kind: str, path: Path) -> None:
             today = datetime.now(UTC).date()
             started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
         console.print(f"Playbook steps generated for {started:,} new accounts.", soft_wrap=True, markup=False)
+    refresh_statistics(engine)
 
 
 @import_app.command("team")

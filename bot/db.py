@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, create_engine, event, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x63736D  # "csm"
 
@@ -69,6 +72,19 @@ def update_if(session: Session, row: SQLModel, condition: ColumnElement[bool], *
     written = session.exec(statement).rowcount  # type: ignore[call-overload]
     session.refresh(row)
     return bool(written == 1)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """ANALYZE on PostgreSQL, after a load: autovacuum may be off or slow to notice, and a planner that
+    still sees the tables as they were (a few thousand rows) chooses plans for that size. A failure
+    is only logged: the data is committed by then, and statistics only make queries faster."""
+    if is_sqlite(engine):
+        return
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    except DBAPIError as error:
+        log.warning("ANALYZE after the import failed: %s", error)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -209,12 +209,7 @@ class PostgresSink:
 
     def finish(self, span: tuple[str, str] | None) -> tuple[int, int]:
         self._copying.close()
-        written = self._write_usage(span)
-        # Fresh statistics, committed with the rows (ANALYZE counts this transaction's own rows):
-        # autovacuum may be off or slow to notice, and a planner that still sees the table as it was
-        # sizes detection's join for a few thousand accounts.
-        self._cursor.execute("ANALYZE usage, account")
-        return written
+        return self._write_usage(span)
 
     def _write_usage(self, span: tuple[str, str] | None) -> tuple[int, int]:
         cursor = self._cursor
@@ -257,6 +252,7 @@ class PostgresSink:
 
         Autovacuum would, in time, where it is on. VACUUM cannot run in a transaction, so it comes after
         the commit; the rows are in by then, and a failure here only costs detection some speed.
+        (`bot.db.refresh_statistics`, which `csm-coach import` runs next, does the ANALYZE.)
         """
         self._db.autocommit = True
         try:
