@@ -124,7 +124,8 @@ def digest(
     ] = None,
 ) -> None:
     """Run the morning round now: each team's channel post and each CSM's DM."""
-    from bot.jobs.digest import morning_round, plan_round
+    from bot.jobs.compose import plan_round
+    from bot.jobs.digest import morning_round
     from bot.render import render_message
 
     settings = get_settings()

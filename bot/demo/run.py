@@ -19,7 +19,7 @@ from bot.domain.bands import Verdict
 from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
 from bot.importers.usage import import_usage
-from bot.jobs.digest import TeamPlan, plan_round
+from bot.jobs.compose import TeamPlan, plan_round
 from bot.models import Person, Role, Team
 from bot.render import render_message
 from bot.services import books

@@ -57,6 +57,21 @@ def feed_age(newest: date | None, today: date) -> FeedAge:
     return FeedAge(newest, None if newest is None else (today - newest).days)
 
 
+@dataclass(frozen=True)
+class FeedDip:
+    """Usage down across the whole workspace (a holiday week, a tracking outage), not one account's drop.
+
+    `median_ratio` is the median of recent / baseline over the workspace's eligible accounts.
+    """
+
+    median_ratio: float
+
+    @property
+    def depth(self) -> float:
+        """How far usage is down across the board, 0.5 for half."""
+        return 1 - self.median_ratio
+
+
 class Trend(StrEnum):
     DECLINING = "declining"  # flag it
     RECOVERED = "recovered"  # closes an open alert

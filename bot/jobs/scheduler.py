@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.db import session_scope
 from bot.jobs.digest import morning_round
-from bot.services import teams
+from bot.services import localtime, teams
 from bot.slack.client import make_client
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,9 @@ def team_job_id(team_id: int) -> str:
     return f"morning-round-team-{team_id}"
 
 
-def team_trigger(post_time: str, timezone: str) -> CronTrigger:
+def team_trigger(post_time: str, zone: ZoneInfo) -> CronTrigger:
     hour, minute = (int(part) for part in post_time.split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(timezone))
+    return CronTrigger(hour=hour, minute=minute, timezone=zone)
 
 
 def run_team_round(engine: Engine, settings: Settings, team_name: str) -> None:
@@ -49,7 +49,7 @@ def sync_jobs(scheduler: BaseScheduler, engine: Engine, settings: Settings) -> N
             assert team.id is not None
             job_id = team_job_id(team.id)
             wanted.add(job_id)
-            trigger = team_trigger(team.post_time, teams.timezone_of(team, session=session))
+            trigger = team_trigger(team.post_time, localtime.team_zone(team, session=session))
             job = scheduler.get_job(job_id)
             if job is not None and repr(job.trigger) == repr(trigger) and job.args[2] == team.name:
                 continue

@@ -11,7 +11,7 @@ from sqlalchemy import ScalarSelect, func, text, true
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from bot.domain.usage import Assessment, DeclineRules, FeedAge, Trend, Windows, assess, feed_age
+from bot.domain.usage import Assessment, DeclineRules, FeedAge, FeedDip, Trend, Windows, assess, feed_age
 from bot.models import Account, Person, Usage
 
 
@@ -24,6 +24,8 @@ class Detection:
     assessments: dict[int, Assessment]
     # The declining accounts as full records, for the posts; the others are judged from their ids alone.
     declining: dict[int, Account]
+    # Set when usage is down across the whole workspace: only accounts falling beyond it are flagged.
+    dip: FeedDip | None = None
 
 
 def feed_newest(*, session: Session) -> date | None:

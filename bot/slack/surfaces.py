@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select, update
 
 from bot.config import Settings
 from bot.errors import UserFacingError
-from bot.models import Account, Delivery, Person, Team
-from bot.services import people, teams
+from bot.models import Account, Delivery, Person
+from bot.services import localtime, people
 
 
 def edit_line(
@@ -60,9 +60,7 @@ def authorised_account(
             f"Only the account's CSM (<@{owner.slack_user_id}>), their manager or an admin "
             f"can act on {account.name}."
         )
-    team = session.get(Team, owner.team_id)
-    zone = ZoneInfo(teams.timezone_of(team, session=session)) if team else ZoneInfo("UTC")
-    return account, owner, zone
+    return account, owner, localtime.person_zone(owner, session=session)
 
 
 def local_day(now: datetime, zone: ZoneInfo) -> str:

@@ -17,7 +17,7 @@ from tests import factories
 
 
 def fire_times(post_time: str, zone: str, start: datetime, count: int) -> list[datetime]:
-    trigger = sched.team_trigger(post_time, zone)
+    trigger = sched.team_trigger(post_time, ZoneInfo(zone))
     times, previous, now = [], None, start
     for _ in range(count):
         fire = trigger.get_next_fire_time(previous, now)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.models import Person, Team
-from bot.services import alerts, books, people, steps, teams
+from bot.models import Person
+from bot.services import alerts, books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import BookStatus, myload_message
@@ -32,8 +31,7 @@ def book_message(
 ) -> Message:
     """The book against the band, with what needs the CSM now (declines, overdue steps, renewals)."""
     assert person.id is not None
-    team = session.get(Team, person.team_id)
-    today = now.astimezone(ZoneInfo(teams.timezone_of(team, session=session)) if team else UTC).date()
+    today = localtime.for_person(person, session=session, now=now).today
     status = BookStatus(
         declining=len(
             alerts.current_for(

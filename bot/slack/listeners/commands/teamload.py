@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.config import Settings
 from bot.models import Role, Team
-from bot.services import books, people, steps, teams
+from bot.services import books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import teamload_message
@@ -60,7 +59,7 @@ def show(team: Team, *, session: Session, now: datetime) -> Message:
     """The team's load per CSM, and how its Executive Outcomes Reviews went over the last quarter."""
     assert team.id is not None
     team_books = books.team_books(session=session, team_id=team.id)
-    today = now.astimezone(ZoneInfo(teams.timezone_of(team, session=session))).date()
+    today = localtime.for_team(team, session=session, now=now).today
     outcomes = steps.review_outcomes(
         session=session, people=[b.person for b in team_books], since=today - timedelta(days=QUARTER_DAYS)
     )

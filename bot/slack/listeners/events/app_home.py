@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -12,8 +11,7 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.models import Team
-from bot.services import alerts, books, people, steps, teams
+from bot.services import alerts, books, localtime, people, steps
 from bot.services.usage import daily_values, sparkline_window
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.digest import DeclineView
@@ -39,9 +37,7 @@ def publish_home(
     if person is None or not person.active or person.id is None:
         blocks = help_blocks.not_in_roster(user_id).blocks
     else:
-        team = session.get(Team, person.team_id)
-        zone = ZoneInfo(teams.timezone_of(team, session=session)) if team else UTC
-        today = now.astimezone(zone).date()
+        today = localtime.for_person(person, session=session, now=now).today
         book = books.book_of(session=session, person=person)
         found = alerts.current_for(
             session=session, owner_ids=[person.id], today=today, rules=settings.decline_rules()

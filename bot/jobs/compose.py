@@ -1,0 +1,123 @@
+"""Composing the morning round: what each team's channel and each CSM should get today.
+
+Nothing here talks to Slack; `bot.jobs.deliver` sends what this composes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.config import Settings
+from bot.domain.usage import FeedAge
+from bot.models import Person, Team
+from bot.services import alerts, localtime, people, steps, teams
+from bot.services.usage import daily_values, detect, sparkline_window
+from bot.slack.blocks.common import Message
+from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
+
+CHANNEL_POST = "channel_post"
+DM = "dm"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    kind: str
+    recipient: str  # channel id for a post, Slack user id for a DM
+    team_id: int
+    local_date: date
+    title: str  # how the terminal names it in a dry run
+    message: Message
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    team: str
+    feed: FeedAge
+    outgoing: list[Outgoing]
+
+
+def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings) -> TeamPlan:
+    """Refresh the team's alerts for its local day and compose what it should receive."""
+    assert team.id is not None
+    local = localtime.for_team(team, session=session, now=now)
+    today = local.today
+    rules = settings.decline_rules()
+    detection = detect(session=session, today=today, rules=rules, team_id=team.id)
+    alerts.refresh(session=session, detection=detection)
+    found = alerts.declines(session=session, detection=detection, rules=rules)
+    first, last = sparkline_window(today)
+    series = daily_values(
+        session=session, account_ids=[d.account.id for d in found if d.account.id], first=first, last=last
+    )
+    views = [DeclineView(d, series.get(d.account.id or 0, [])) for d in found]
+    owner_ids = {d.account.owner_id for d in found}
+    owners = {
+        p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(owner_ids))).all() if p.id
+    }
+
+    steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
+    members = {p.id: p for p in people.team_members(session=session, team_id=team.id) if p.id is not None}
+    due = steps.due_steps(session=session, today=today, owner_ids=members)
+
+    out: list[Outgoing] = []
+    if team.channel_id and (views or detection.feed.stale):
+        message = channel_post(team.name, today, views, owners, detection.feed)
+        out.append(
+            Outgoing(
+                CHANNEL_POST,
+                team.channel_id,
+                team.id,
+                today,
+                f"#{team.channel_id} · team {team.name}",
+                message,
+            )
+        )
+    for person_id, person in members.items():
+        mine = [
+            v
+            for v in views
+            if v.decline.account.owner_id == person_id and not _recently_reached(v, local, settings)
+        ]
+        my_steps = [d for d in due if d.account.owner_id == person_id]
+        if mine or my_steps:
+            title = f"DM to {person.name} ({person.slack_user_id})"
+            out.append(
+                Outgoing(
+                    DM, person.slack_user_id, team.id, today, title, morning_dm(person, today, mine, my_steps)
+                )
+            )
+    return TeamPlan(team.name, detection.feed, out)
+
+
+def _recently_reached(view: DeclineView, local: localtime.LocalTime, settings: Settings) -> bool:
+    """Outreach already made keeps the account out of the CSM's DM for a snooze period."""
+    at = view.decline.alert.reached_out_at
+    return at is not None and (local.today - at.astimezone(local.zone).date()).days < settings.snooze_days
+
+
+def select_teams(*, session: Session, team_name: str | None) -> Sequence[Team]:
+    if team_name is None:
+        return teams.all_teams(session=session)
+    team = teams.find_team_or_fail(session=session, name=team_name)
+    return [team]
+
+
+def plan_round(
+    *, engine: Engine, now: datetime, settings: Settings, team_name: str | None, commit: bool
+) -> list[TeamPlan]:
+    """Compose every team's messages; `commit=False` (a dry run) leaves the alerts untouched."""
+    with Session(engine, expire_on_commit=False) as session:
+        plans = [
+            plan_team(session=session, team=team, now=now, settings=settings)
+            for team in select_teams(session=session, team_name=team_name)
+        ]
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    return plans
