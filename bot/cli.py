@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -171,10 +172,11 @@ def run_import(kind: str, path: Path) -> None:
     from bot.importers.team import import_team
     from bot.importers.usage import import_usage
 
+    today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (SPEC §4)
     importer: Callable[..., ImportResult] = {
         "team": import_team,
-        "accounts": import_accounts,
-        "usage": import_usage,
+        "accounts": partial(import_accounts, today=today),
+        "usage": partial(import_usage, today=today),
     }[kind]
     if not path.is_file():
         raise UserFacingError(f"{path}: no such file")
@@ -187,7 +189,6 @@ def run_import(kind: str, path: Path) -> None:
         from bot.services import steps
 
         with session_scope(engine) as session:
-            today = datetime.now(UTC).date()
             started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
         console.print(f"Playbook steps generated for {started:,} new accounts.", soft_wrap=True, markup=False)
     refresh_statistics(engine)

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# C0 and C1 controls (line breaks, tabs, terminal escapes), DEL, Unicode line separators and the
+# bidirectional overrides that make text read differently from what it holds.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written as its escape (`\\x1b`), safe for a terminal."""
+    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class CsvError(Exception):
@@ -21,14 +31,14 @@ class CsvError(Exception):
         self.line = line  # 1-based physical line in the file; the header is line 1
         self.column = column  # 1-based, None when the error is about the whole row or file
         self.column_name = column_name
-        self.message = message
+        self.message = printable(message)  # it may quote the file's bytes, and it reaches a terminal
         super().__init__(str(self))
 
     def __str__(self) -> str:
         if self.column is None:  # about a row or the file; a missing column names itself in the message
-            return f"{self.file}:{self.line}: {self.message}"
+            return f"{printable(self.file)}:{self.line}: {self.message}"
         label = f"{self.column_name}: " if self.column_name else ""
-        return f"{self.file}:{self.line}:{self.column}: {label}{self.message}"
+        return f"{printable(self.file)}:{self.line}:{self.column}: {label}{self.message}"
 
 
 def _plural(n: int, word: str) -> str:
