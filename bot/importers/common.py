@@ -15,7 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from bot.importers.errors import CONTROL, CsvError
+from bot.errors import CONTROL
+from bot.importers.errors import CsvError
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (bytes read, file size in bytes)

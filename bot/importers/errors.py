@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-# C0 and C1 controls (line breaks, tabs, terminal escapes), DEL, Unicode line separators and the
-# bidirectional overrides that make text read differently from what it holds.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """`text` with every control character written as its escape (`\\x1b`), safe for a terminal."""
-    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+from bot.errors import printable
 
 
 class CsvError(Exception):
