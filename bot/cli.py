@@ -134,7 +134,7 @@ def digest(
     settings = get_settings()
     real_now = datetime.now(UTC)
     now = parse_moment(at) if at else real_now
-    if not dry_run and at and now > real_now + AT_TOLERANCE:
+    if not dry_run and now > real_now + AT_TOLERANCE:
         # Sending now under a future date would claim that day's round, and the real one would send nothing.
         raise UserFacingError(
             f"--at {at} is in the future: a future moment works only with --dry-run (nothing was sent)"

@@ -172,7 +172,9 @@ def allows(name: str) -> str:
     field = Settings.model_fields[name]
     if field.description:
         return field.description
-    kind = {int: "a whole number", float: "a number"}.get(field.annotation, "a text")  # type: ignore[call-overload]
+    kind = (
+        "a whole number" if field.annotation is int else "a number" if field.annotation is float else "a text"
+    )
     limits = {
         key: getattr(item, key)
         for item in field.metadata
@@ -207,7 +209,8 @@ def describe_invalid(exc: ValidationError) -> list[str]:
             continue
         variable = name.upper()
         raw, source = _raw_value(variable)
-        raw = raw if raw is not None else given if isinstance(given, str) else None
+        if isinstance(given, str) and given != raw:  # passed in by the caller, not read from the environment
+            raw, source = given, ""
         shown = variable
         if raw is not None and name not in _SECRET:
             raw = printable(raw)
