@@ -52,8 +52,8 @@ def build(engine: Engine, args: argparse.Namespace, files_dir: Path) -> None:
     )
     for result in (
         import_team(company.team_csv, engine=engine),
-        import_accounts(company.accounts_csv, engine=engine),
-        import_usage(company.usage_csv, engine=engine),
+        import_accounts(company.accounts_csv, engine=engine, today=TODAY),
+        import_usage(company.usage_csv, engine=engine, today=TODAY),
     ):
         print(result.summary())
     print(

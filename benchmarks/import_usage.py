@@ -24,6 +24,7 @@ from bot.importers.usage import import_usage
 
 SEGMENTS = ("SMB", "Mid-Market", "Large", "Enterprise")
 ACCOUNTS_PER_CSM = 200
+FEED_ENDS = date(2025, 1, 1)  # the history ends the day before; the next day's feed is this day
 
 
 def write_team(path: Path, csms: int) -> list[str]:
@@ -92,21 +93,21 @@ def main() -> None:
         owners = write_team(work / "team.csv", max(1, args.accounts // ACCOUNTS_PER_CSM))
         accounts = write_accounts(work / "accounts.csv", args.accounts, owners, rng)
         days = -(-args.rows // args.accounts)
-        write_usage(work / "usage.csv", args.rows, accounts, date(2025, 1, 1) - timedelta(days=days), rng)
+        write_usage(work / "usage.csv", args.rows, accounts, FEED_ENDS - timedelta(days=days), rng)
         size = (work / "usage.csv").stat().st_size
         print(f"generated CSVs in {perf_counter() - started:.1f} s (usage.csv: {size / 1e6:,.0f} MB)")
 
         for result in (
             import_team(work / "team.csv", engine=engine),
-            import_accounts(work / "accounts.csv", engine=engine),
+            import_accounts(work / "accounts.csv", engine=engine, today=FEED_ENDS),
         ):
             print(result.summary())
         # The day after the history: the nightly feed's usual size, one row per account.
-        write_usage(work / "next-day.csv", len(accounts), accounts, date(2025, 1, 1), rng)
+        write_usage(work / "next-day.csv", len(accounts), accounts, FEED_ENDS, rng)
         runs = [("usage import", "usage.csv")]
         runs += [("usage re-import", "usage.csv")] if args.reimport else []
         for label, name in [*runs, ("next day's import", "next-day.csv")]:
-            result = import_usage(work / name, engine=engine)
+            result = import_usage(work / name, engine=engine, today=FEED_ENDS)
             print(result.summary())
             print(
                 f"{label} on {engine.dialect.name}: {result.rows:,} rows in {result.seconds:.2f} s "

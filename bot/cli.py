@@ -6,7 +6,8 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -14,12 +15,13 @@ from zoneinfo import ZoneInfo
 import typer
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.config import MissingSetting, Settings, get_settings
+from bot.config import InvalidSettings, MissingSetting, Settings, describe_invalid, get_settings
 from bot.db import get_engine, migrate, refresh_statistics, session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import CsvError, ImportResult
@@ -42,6 +44,7 @@ app.add_typer(team_app, name="team")
 
 console = Console()
 errors = Console(stderr=True)
+AT_TOLERANCE = timedelta(minutes=1)  # `digest --at` this close to now is "now", clocks drifting apart
 
 
 def ready_engine(settings: Settings) -> Engine:
@@ -129,7 +132,13 @@ def digest(
     from bot.render import render_message
 
     settings = get_settings()
-    now = parse_moment(at) if at else datetime.now(UTC)
+    real_now = datetime.now(UTC)
+    now = parse_moment(at) if at else real_now
+    if not dry_run and now > real_now + AT_TOLERANCE:
+        # Sending now under a future date would claim that day's round, and the real one would send nothing.
+        raise UserFacingError(
+            f"--at {at} is in the future: a future moment works only with --dry-run (nothing was sent)"
+        )
     engine = ready_engine(settings)
     if dry_run:
         for plan in plan_round(engine=engine, now=now, settings=settings, team_name=team, commit=False):
@@ -171,14 +180,15 @@ def run_import(kind: str, path: Path) -> None:
     from bot.importers.team import import_team
     from bot.importers.usage import import_usage
 
+    today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (SPEC §4)
     importer: Callable[..., ImportResult] = {
         "team": import_team,
-        "accounts": import_accounts,
-        "usage": import_usage,
+        "accounts": partial(import_accounts, today=today),
+        "usage": partial(import_usage, today=today),
     }[kind]
+    settings = get_settings()
     if not path.is_file():
         raise UserFacingError(f"{path}: no such file")
-    settings = get_settings()
     engine = ready_engine(settings)
     with progress_bar(path) as progress:
         result = importer(path, engine=engine, progress=progress)
@@ -187,7 +197,6 @@ def run_import(kind: str, path: Path) -> None:
         from bot.services import steps
 
         with session_scope(engine) as session:
-            today = datetime.now(UTC).date()
             started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
         console.print(f"Playbook steps generated for {started:,} new accounts.", soft_wrap=True, markup=False)
     refresh_statistics(engine)
@@ -273,6 +282,13 @@ def main() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         app()
+    except (InvalidSettings, ValidationError) as exc:
+        if isinstance(exc, ValidationError) and exc.title != Settings.__name__:
+            raise
+        lines = exc.lines if isinstance(exc, InvalidSettings) else describe_invalid(exc)
+        for line in lines:
+            errors.print(f"csm-coach: {line}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
     except (MissingSetting, UserFacingError, CsvError) as exc:
         errors.print(f"csm-coach: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2 if isinstance(exc, MissingSetting) else 1)

@@ -35,12 +35,12 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7) -> 
     console.print(Rule(f"csm-coach demo — a synthetic company, today {today.isoformat()}"))
     with tempfile.TemporaryDirectory() as tmp:
         files = write_company(Path(tmp), today=today, seed=seed)
-        for importer, path in (
-            (import_team, files.team_csv),
-            (import_accounts, files.accounts_csv),
-            (import_usage, files.usage_csv),
+        for path, result in (
+            (files.team_csv, lambda path: import_team(path, engine=engine)),
+            (files.accounts_csv, lambda path: import_accounts(path, engine=engine, today=today)),
+            (files.usage_csv, lambda path: import_usage(path, engine=engine, today=today)),
         ):
-            console.print(f"[dim]import {path.name}:[/] {importer(path, engine=engine).summary()}")
+            console.print(f"[dim]import {path.name}:[/] {result(path).summary()}")
     console.print(
         f"[dim]Database: {db_path} (open it with any SQLite tool; run the demo again to rebuild it).[/]\n"
     )

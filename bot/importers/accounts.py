@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -11,7 +12,7 @@ from sqlmodel import SQLModel
 
 from bot.domain.bands import Band
 from bot.domain.segments import match_segment
-from bot.importers.common import CsvFile, Progress, Row
+from bot.importers.common import CsvFile, DateBounds, Progress, Row
 from bot.importers.errors import ImportResult
 
 COLUMNS = ("external_id", "name", "segment", "arr", "owner", "start_date", "renewal_date")
@@ -65,23 +66,29 @@ class _Lookups:
         return person_id
 
 
-def _values(row: Row, lookups: _Lookups, with_review: bool) -> dict[str, Any]:
+def _values(row: Row, lookups: _Lookups, dates: DateBounds, with_review: bool) -> dict[str, Any]:
     values: dict[str, Any] = {
         "name": row.text("name", max_length=300),
         "segment_key": lookups.segment(row),
-        "arr": row.non_negative("arr"),
+        "arr": row.amount("arr"),
         "owner_id": lookups.owner(row),
-        "start_date": row.date("start_date"),
-        "renewal_date": row.optional_date("renewal_date"),
+        "start_date": row.date("start_date", dates),
+        "renewal_date": row.optional_date("renewal_date", dates),
     }
     if with_review:  # without the column, a re-import leaves the stored review dates alone
-        values["last_review_date"] = row.optional_date("last_review_date")
+        values["last_review_date"] = row.optional_date("last_review_date", dates)
     return values
 
 
-def import_accounts(path: Path, *, engine: Engine, progress: Progress | None = None) -> ImportResult:
-    """Create or update every account in the file; accounts not in it are left as they are."""
+def import_accounts(
+    path: Path, *, engine: Engine, today: date, progress: Progress | None = None
+) -> ImportResult:
+    """Create or update every account in the file; accounts not in it are left as they are.
+
+    `today` sets the bounds of the dates (SPEC §4).
+    """
     started = perf_counter()
+    dates = DateBounds.accounts(today)
     account = SQLModel.metadata.tables["account"]
     with engine.begin() as conn:
         lookups = _Lookups(conn)
@@ -102,7 +109,7 @@ def import_accounts(path: Path, *, engine: Engine, progress: Progress | None = N
                     raise row.fail(
                         "external_id", f'"{external_id}" is on line {seen} too: one row per account'
                     )
-                values = _values(row, lookups, with_review)
+                values = _values(row, lookups, dates, with_review)
                 old = stored.get(external_id)
                 if old is None:
                     inserts.append({"external_id": external_id, **values})

@@ -8,12 +8,14 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from bot.errors import CONTROL
 from bot.importers.errors import CsvError
 
 T = TypeVar("T")
@@ -23,6 +25,57 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes under errors="surrogateescape"
 _NUMBER_NOISE = str.maketrans("", "", "$ \u00a0\u202f")  # currency sign, spaces grouping thousands
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+# SPEC §4's bounds: a typo outside them (9999-12-31, a usage day in 2062, 1e300) would break every round.
+EARLIEST_DATE = date(1990, 1, 1)
+YEARS_AHEAD = 10
+MAX_AMOUNT = 1e12  # ARR and usage values
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The dates an import accepts; `today` comes from the caller (the CLI passes the real UTC day)."""
+
+    first: date
+    last: date
+    last_means: str  # how the user should read `last`
+
+    @classmethod
+    def accounts(cls, today: date) -> DateBounds:
+        return cls(EARLIEST_DATE, _years_after(today, YEARS_AHEAD), f"{YEARS_AHEAD} years after today")
+
+    @classmethod
+    def usage(cls, today: date) -> DateBounds:
+        return cls(EARLIEST_DATE, today + timedelta(days=1), "tomorrow, UTC")
+
+    def check(self, day: date) -> date:
+        if not self.first <= day <= self.last:
+            raise ValueError(
+                f"{day.isoformat()} is out of bounds: dates go from {self.first.isoformat()} "
+                f"to {self.last.isoformat()} ({self.last_means})"
+            )
+        return day
+
+
+def control_character(text: str) -> str | None:
+    """Why `text` cannot be a name or an id (it holds a control character), or None when it can."""
+    found = CONTROL.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    what = "a line break" if char in _LINE_BREAKS else "a control character"
+    return (
+        f"contains {what} (U+{ord(char):04X}) at character {found.start() + 1}: "
+        "names and ids must be one line of plain text"
+    )
 
 
 @lru_cache(maxsize=4096)  # account files repeat dates; usage files have few distinct ones
@@ -54,14 +107,17 @@ def parse_number(text: str) -> float:
     except ValueError:
         raise not_a_number from None
     if not math.isfinite(value):
-        raise not_a_number
+        raise ValueError(f'not a finite number: "{text.strip()}"')
     return value
 
 
-def parse_non_negative(text: str) -> float:
+def parse_amount(text: str) -> float:
+    """An ARR or a usage value: a finite number from 0 to 10^12."""
     value = parse_number(text)
     if value < 0:
         raise ValueError(f"must be 0 or more, got {text.strip()}")
+    if value > MAX_AMOUNT:
+        raise ValueError(f"must be at most 10^12 (1,000,000,000,000), got {text.strip()}")
     return value
 
 
@@ -214,7 +270,12 @@ class Row:
         return self.file.error(self.line, column, message)
 
     def text(self, column: str, max_length: int = 200) -> str:
-        value = self.raw(column).strip()
+        """A name or an id: not empty, not too long, no control characters (spaces around it dropped)."""
+        raw = self.raw(column)
+        problem = control_character(raw)
+        if problem is not None:
+            raise self.fail(column, problem)
+        value = raw.strip()
         if not value:
             raise self.fail(column, "empty")
         if len(value) > max_length:
@@ -227,11 +288,19 @@ class Row:
         except ValueError as exc:
             raise self.fail(column, str(exc)) from None
 
-    def date(self, column: str) -> date:
-        return self._parsed(column, parse_date)
+    def date(self, column: str, bounds: DateBounds, *, none: str = "") -> date:
+        """A date within bounds; `none` hints at how to say "no such date" when a far one stands for it."""
+        day = self._parsed(column, parse_date)
+        try:
+            return bounds.check(day)
+        except ValueError as exc:
+            raise self.fail(column, f"{exc}{none if day > bounds.last else ''}") from None
 
-    def optional_date(self, column: str) -> date | None:
-        return self.date(column) if self.raw(column).strip() else None
+    def optional_date(self, column: str, bounds: DateBounds) -> date | None:
+        """A date, or None for an empty field: "no end" is an empty field, not 9999-12-31."""
+        if not self.raw(column).strip():
+            return None
+        return self.date(column, bounds, none="; leave it empty when there is none")
 
-    def non_negative(self, column: str) -> float:
-        return self._parsed(column, parse_non_negative)
+    def amount(self, column: str) -> float:
+        return self._parsed(column, parse_amount)

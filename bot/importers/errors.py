@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.errors import printable
+
 
 class CsvError(Exception):
     """Bad input, located like a compiler error: `accounts.csv:4:3: segment: unknown segment "Gold"`."""
@@ -21,14 +23,14 @@ class CsvError(Exception):
         self.line = line  # 1-based physical line in the file; the header is line 1
         self.column = column  # 1-based, None when the error is about the whole row or file
         self.column_name = column_name
-        self.message = message
+        self.message = printable(message)  # it may quote the file's bytes, and it reaches a terminal
         super().__init__(str(self))
 
     def __str__(self) -> str:
         if self.column is None:  # about a row or the file; a missing column names itself in the message
-            return f"{self.file}:{self.line}: {self.message}"
+            return f"{printable(self.file)}:{self.line}: {self.message}"
         label = f"{self.column_name}: " if self.column_name else ""
-        return f"{self.file}:{self.line}:{self.column}: {label}{self.message}"
+        return f"{printable(self.file)}:{self.line}:{self.column}: {label}{self.message}"
 
 
 def _plural(n: int, word: str) -> str:

@@ -9,6 +9,7 @@ into the database inside one transaction, so a bad row anywhere rolls the whole 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from itertools import islice
 from pathlib import Path
 from time import perf_counter
@@ -17,13 +18,20 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.db import is_sqlite
-from bot.importers.common import CsvFile, Progress, parse_date, parse_non_negative
+from bot.importers.common import (
+    MAX_AMOUNT,
+    CsvFile,
+    DateBounds,
+    Progress,
+    control_character,
+    parse_amount,
+    parse_date,
+)
 from bot.importers.errors import ImportResult
 from bot.importers.usage_sinks import PostgresSink, SqliteSink, UsageSink
 
 COLUMNS = ("external_id", "date", "value")
 BATCH = 50_000  # rows per executemany / COPY chunk, and how often progress is reported
-_INF = float("inf")
 
 UsageRow = tuple[Any, str, float]  # (account key as the sink wants it, ISO day, value)
 
@@ -33,8 +41,9 @@ class _Slow(Exception):
 
 
 class _Reader:
-    def __init__(self, file: CsvFile, accounts: dict[str, Any]) -> None:
+    def __init__(self, file: CsvFile, accounts: dict[str, Any], dates: DateBounds) -> None:
         self.file = file
+        self.dates = dates
         self.slots = {external_id: slot for slot, external_id in enumerate(accounts)}
         self.keys = list(accounts.values())
         # Per distinct date: its ISO text and one byte per account slot, set once that account has a row.
@@ -71,6 +80,7 @@ class _Reader:
 
     def _fill(self, rows: Iterator[Sequence[str]], batch: list[UsageRow]) -> None:
         slots, keys, days = self.slots, self.keys, self.days
+        most = MAX_AMOUNT  # a local: the loop below runs once per row
         append = batch.append
         fields: Sequence[str] = ()
         while True:
@@ -80,7 +90,7 @@ class _Reader:
                     slot = slots[external_id]
                     iso, seen = days[day]
                     number = float(value)
-                    if seen[slot] or not 0.0 <= number < _INF:
+                    if seen[slot] or not 0.0 <= number <= most:  # NaN fails both comparisons
                         raise _Slow
                     seen[slot] = 1
                     append((keys[slot], iso, number))
@@ -101,6 +111,9 @@ class _Reader:
         file.check_width(line, fields)
         raw_id, raw_day, raw_value = (fields[i] for i in self.columns)
         external_id = raw_id.strip()
+        problem = control_character(raw_id)
+        if problem is not None:
+            raise file.error(line, "external_id", problem)
         if not external_id:
             raise file.error(line, "external_id", "empty")
         slot = self.slots.get(external_id)
@@ -111,7 +124,7 @@ class _Reader:
                 f'unknown account "{external_id}" (not in the accounts; import accounts first)',
             )
         try:
-            value = parse_non_negative(raw_value)
+            value = parse_amount(raw_value)
         except ValueError as exc:
             raise file.error(line, "value", str(exc)) from None
         iso, seen = self.day(line, raw_day)
@@ -128,9 +141,10 @@ class _Reader:
         return (min(self._by_iso), max(self._by_iso)) if self._by_iso else None
 
     def day(self, line: int, raw: str) -> tuple[str, bytearray]:
+        """The marker of a date, checked against the bounds once per distinct spelling."""
         if raw not in self.days:
             try:
-                iso = parse_date(raw).isoformat()
+                iso = self.dates.check(parse_date(raw)).isoformat()
             except ValueError as exc:
                 raise self.file.error(line, "date", str(exc)) from None
             if iso not in self._by_iso:
@@ -155,15 +169,20 @@ def _first_line(file: CsvFile, external_id: str, iso: str) -> int | str:
     return "?"
 
 
-def import_usage(path: Path, *, engine: Engine, progress: Progress | None = None) -> ImportResult:
-    """Store every (account, day, value) of the file; a day already stored gets the file's value."""
+def import_usage(
+    path: Path, *, engine: Engine, today: date, progress: Progress | None = None
+) -> ImportResult:
+    """Store every (account, day, value) of the file; a day already stored gets the file's value.
+
+    `today` (UTC) sets the bounds of the dates: no usage is dated after tomorrow (SPEC §4).
+    """
     started = perf_counter()
     with CsvFile(path, required=COLUMNS) as file:
         sink: UsageSink = (
             SqliteSink(engine, file_bytes=file.total_bytes) if is_sqlite(engine) else PostgresSink(engine)
         )
         with sink:
-            reader = _Reader(file, sink.accounts)
+            reader = _Reader(file, sink.accounts, DateBounds.usage(today))
             rows = reader.read(sink.write, progress)
             new, replaced = sink.finish(reader.span())
     return ImportResult(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-# Variables of the outer environment that must not leak into the app under test.
+from bot.config import Settings
+
+# Variables of the outer environment that must not leak into the app under test: every setting.
 _APP_ENV_PREFIXES = ("SLACK_", "CSM_COACH_", "DECLINE_")
-_APP_ENV_NAMES = frozenset({"DATABASE_URL", "PORT", "WEB_CONCURRENCY", "SNOOZE_DAYS", "REVIEW_CADENCE_DAYS"})
+_APP_ENV_NAMES = frozenset(name.upper() for name in Settings.model_fields)
 
 
 def app_env(extra: Mapping[str, str]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def app(serve_app: ServeApp, engine: Engine, tmp_path: Path) -> AppClient:
     accounts_csv = tmp_path / "accounts.csv"
     accounts_csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     import_team(team_csv, engine=engine)
-    import_accounts(accounts_csv, engine=engine)
+    import_accounts(accounts_csv, engine=engine, today=date(2026, 11, 23))
     return serve_app(admins=["U0ENVADMIN"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, text
 from bot.importers.team import import_team
 
 WriteCsv = Callable[[str, "str | bytes"], Path]
+TODAY = date(2024, 6, 3)  # the day the imports run: it sets the bounds of the files' dates
 
 TEAM_CSV = """\
     slack_user_id,email,name,team,role,timezone

@@ -12,7 +12,7 @@ from bot.importers.errors import CsvError
 from bot.importers.team import import_team
 from bot.models import Account, Person
 
-from .conftest import WriteCsv
+from .conftest import TODAY, WriteCsv
 
 HEADER = "external_id,name,segment,arr,owner,start_date,renewal_date\n"
 ACCOUNTS_CSV = HEADER + (
@@ -35,7 +35,7 @@ def person_ids(engine: Engine) -> dict[str, int]:
 def test_import_creates_accounts_with_lenient_segments_money_and_owners(
     engine: Engine, write_csv: WriteCsv, team: None
 ) -> None:
-    result = import_accounts(write_csv("accounts.csv", ACCOUNTS_CSV), engine=engine)
+    result = import_accounts(write_csv("accounts.csv", ACCOUNTS_CSV), engine=engine, today=TODAY)
 
     assert (result.rows, result.created, result.updated, result.unchanged) == (3, 3, 0, 0)
     stored, owners = accounts(engine), person_ids(engine)
@@ -62,14 +62,14 @@ def test_import_creates_accounts_with_lenient_segments_money_and_owners(
 def test_reimport_updates_by_external_id_and_an_owner_change_moves_the_account(
     engine: Engine, write_csv: WriteCsv, team: None
 ) -> None:
-    import_accounts(write_csv("accounts.csv", ACCOUNTS_CSV), engine=engine)
+    import_accounts(write_csv("accounts.csv", ACCOUNTS_CSV), engine=engine, today=TODAY)
     ids_before = {key: account.id for key, account in accounts(engine).items()}
     changed = HEADER + (
         'A-1,"Acme, Inc.",SMB,"$1,200.50",U003,2024-01-15,2025-01-15\n'  # moves from Ana to Cy
         "A-2,Globex,Mid-Market,90000,bo@example.com,2023-06-01,2024-06-01\n"  # ARR and renewal
         "A-4,Hooli,Large,50000,U001,2024-02-01,\n"  # new; A-3 is left out
     )
-    result = import_accounts(write_csv("accounts2.csv", changed), engine=engine)
+    result = import_accounts(write_csv("accounts2.csv", changed), engine=engine, today=TODAY)
 
     assert (result.created, result.updated, result.unchanged) == (1, 2, 0)
     assert result.details == {"owner changes": 1}
@@ -80,7 +80,7 @@ def test_reimport_updates_by_external_id_and_an_owner_change_moves_the_account(
     assert stored["A-3"].name == "Initech"  # accounts absent from the file are left as they are
     assert stored["A-4"].segment_key == "large"
 
-    again = import_accounts(write_csv("accounts3.csv", changed), engine=engine)
+    again = import_accounts(write_csv("accounts3.csv", changed), engine=engine, today=TODAY)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
 
 
@@ -92,12 +92,14 @@ def test_last_review_date_is_read_when_given_and_kept_when_the_column_is_absent(
         "A-1,Acme,SMB,1000,U001,2024-01-15,,2024-09-01\n"
         "A-2,Globex,SMB,1000,U001,2024-01-15,,\n"
     )
-    import_accounts(write_csv("accounts.csv", with_reviews), engine=engine)
+    import_accounts(write_csv("accounts.csv", with_reviews), engine=engine, today=TODAY)
     assert accounts(engine)["A-1"].last_review_date == date(2024, 9, 1)
     assert accounts(engine)["A-2"].last_review_date is None
 
     import_accounts(
-        write_csv("accounts2.csv", HEADER + "A-1,Acme,SMB,2000,U001,2024-01-15,\n"), engine=engine
+        write_csv("accounts2.csv", HEADER + "A-1,Acme,SMB,2000,U001,2024-01-15,\n"),
+        engine=engine,
+        today=TODAY,
     )
     assert accounts(engine)["A-1"].arr == 2000
     assert accounts(engine)["A-1"].last_review_date == date(2024, 9, 1)
@@ -109,6 +111,7 @@ def test_many_accounts_go_in_one_import(engine: Engine, write_csv: WriteCsv, tea
     result = import_accounts(
         write_csv("accounts.csv", HEADER + rows),
         engine=engine,
+        today=TODAY,
         progress=lambda done, total: seen.append((done, total)),
     )
 
@@ -129,7 +132,9 @@ def test_an_owner_left_out_of_the_team_file_cannot_take_accounts(
     )
     with pytest.raises(CsvError, match=r":2:5: owner: .*inactive"):
         import_accounts(
-            write_csv("accounts.csv", HEADER + "A-1,Acme,SMB,1,U002,2024-01-01,\n"), engine=engine
+            write_csv("accounts.csv", HEADER + "A-1,Acme,SMB,1,U002,2024-01-01,\n"),
+            engine=engine,
+            today=TODAY,
         )
 
 
@@ -162,7 +167,7 @@ GOOD_ROW = "A-9,Umbrella,Large,5000,U001,2024-01-01,\n"  # would add an account
         ("A-10,Big,SMB,-5,U001,2024-01-01,\n", ":3:4: arr: ", "must be 0 or more"),
         ('A-10,Big,SMB,"1.234,56",U001,2024-01-01,\n', ":3:4: arr: ", 'not a number: "1.234,56"'),
         ("A-10,Big,SMB,,U001,2024-01-01,\n", ":3:4: arr: ", "empty"),
-        ("A-10,Big,SMB,nan,U001,2024-01-01,\n", ":3:4: arr: ", "not a number"),
+        ("A-10,Big,SMB,nan,U001,2024-01-01,\n", ":3:4: arr: ", "not a finite number"),
         ("A-9,Again,SMB,1,U001,2024-01-01,\n", ":3:1: external_id: ", '"A-9" is on line 2 too'),
         (",Nameless,SMB,1,U001,2024-01-01,\n", ":3:1: external_id: ", "empty"),
         (
@@ -181,13 +186,13 @@ def test_bad_row_is_located_and_changes_nothing(
     where: str,
     words: str,
 ) -> None:
-    import_accounts(write_csv("accounts.csv", ACCOUNTS_CSV), engine=engine)
+    import_accounts(write_csv("accounts.csv", ACCOUNTS_CSV), engine=engine, today=TODAY)
     before = snapshot()
     changes_a1 = 'A-1,"Acme, Inc.",Large,1,U002,2024-01-15,\n'
     path = write_csv("bad.csv", HEADER + GOOD_ROW + bad_row + changes_a1)
 
     with pytest.raises(CsvError) as caught:
-        import_accounts(path, engine=engine)
+        import_accounts(path, engine=engine, today=TODAY)
 
     assert str(caught.value).startswith(f"{path}{where}")
     assert words in str(caught.value)
@@ -224,22 +229,25 @@ def test_unreadable_file_is_located_and_changes_nothing(
     path = write_csv("accounts.csv", content)
 
     with pytest.raises(CsvError) as caught:
-        import_accounts(path, engine=engine)
+        import_accounts(path, engine=engine, today=TODAY)
 
     assert str(caught.value).startswith(f"{path}{where}")
     assert words in str(caught.value)
     assert snapshot() == before
 
 
-def test_line_numbers_count_physical_lines_past_multi_line_names(
+def test_line_numbers_count_physical_lines_past_a_multi_line_field_the_import_ignores(
     engine: Engine, write_csv: WriteCsv, team: None
 ) -> None:
     content = (
-        HEADER + 'A-1,"Acme\nEurope\r\nLtd",SMB,1,U001,2024-01-01,\n\nA-2,Globex,Gold,1,U001,2024-01-01,\n'
+        HEADER.rstrip("\n") + ",notes\n"
+        'A-1,Acme,SMB,1,U001,2024-01-01,,"called twice\nno answer\r\nretry"\n'
+        "\n"
+        "A-2,Globex,Gold,1,U001,2024-01-01,,\n"
     )
     path = write_csv("accounts.csv", content)
 
     with pytest.raises(CsvError) as caught:
-        import_accounts(path, engine=engine)
+        import_accounts(path, engine=engine, today=TODAY)
 
     assert (caught.value.line, caught.value.column, caught.value.column_name) == (6, 3, "segment")

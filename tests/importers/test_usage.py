@@ -13,7 +13,7 @@ from bot.importers.errors import CsvError
 from bot.importers.usage import import_usage
 from bot.models import Account, Usage
 
-from .conftest import WriteCsv
+from .conftest import TODAY, WriteCsv
 
 HEADER = "external_id,date,value\n"
 
@@ -24,6 +24,7 @@ def accounts(engine: Engine, write_csv: WriteCsv, team: None) -> None:
     import_accounts(
         write_csv("accounts.csv", "external_id,name,segment,arr,owner,start_date,renewal_date\n" + rows),
         engine=engine,
+        today=TODAY,
     )
 
 
@@ -45,6 +46,7 @@ def test_import_stores_one_number_per_account_and_day(
     result = import_usage(
         write_csv("usage.csv", content),
         engine=engine,
+        today=TODAY,
         progress=lambda done, total: seen.append((done, total)),
     )
 
@@ -63,11 +65,14 @@ def test_import_stores_one_number_per_account_and_day(
 def test_reimport_replaces_the_value_of_a_day_already_stored(
     engine: Engine, write_csv: WriteCsv, accounts: None
 ) -> None:
-    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n"), engine=engine)
+    import_usage(
+        write_csv("usage.csv", HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n"), engine=engine, today=TODAY
+    )
 
     result = import_usage(
         write_csv("usage2.csv", HEADER + "A-1,2024-05-01,15\nA-2,2024-05-01,7\nA-3,2024-05-01,1\n"),
         engine=engine,
+        today=TODAY,
     )
 
     assert (result.rows, result.created, result.updated, result.unchanged) == (3, 1, 1, 1)
@@ -81,10 +86,12 @@ def test_reimport_replaces_the_value_of_a_day_already_stored(
 def test_the_next_days_feed_adds_rows_and_moves_each_accounts_last_day(
     engine: Engine, write_csv: WriteCsv, accounts: None
 ) -> None:
-    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n"), engine=engine)
+    import_usage(
+        write_csv("usage.csv", HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n"), engine=engine, today=TODAY
+    )
 
     result = import_usage(
-        write_csv("next.csv", HEADER + "A-1,2024-05-02,3\nA-3,2024-05-02,4\n"), engine=engine
+        write_csv("next.csv", HEADER + "A-1,2024-05-02,3\nA-3,2024-05-02,4\n"), engine=engine, today=TODAY
     )
 
     assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
@@ -102,9 +109,9 @@ def test_the_next_days_feed_adds_rows_and_moves_each_accounts_last_day(
 def test_a_backfilled_day_before_the_stored_ones_moves_the_first_day(
     engine: Engine, write_csv: WriteCsv, accounts: None
 ) -> None:
-    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-05-03,12\n"), engine=engine)
+    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-05-03,12\n"), engine=engine, today=TODAY)
     result = import_usage(
-        write_csv("old.csv", HEADER + "A-1,2024-05-01,1\nA-1,2024-05-03,12\n"), engine=engine
+        write_csv("old.csv", HEADER + "A-1,2024-05-01,1\nA-1,2024-05-03,12\n"), engine=engine, today=TODAY
     )
 
     assert (result.created, result.updated, result.unchanged) == (1, 0, 1)
@@ -117,12 +124,12 @@ def test_stored_days_missing_from_the_accounts_still_end_in_replaced_values(
     engine: Engine, write_csv: WriteCsv, accounts: None
 ) -> None:
     path = write_csv("usage.csv", HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n")
-    import_usage(path, engine=engine)
+    import_usage(path, engine=engine, today=TODAY)
     with engine.begin() as conn:  # as if the days had never been kept: a plain insert would collide
         conn.execute(text("UPDATE account SET first_usage_day = NULL, last_usage_day = NULL"))
 
     result = import_usage(
-        write_csv("again.csv", HEADER + "A-1,2024-05-01,13\nA-2,2024-05-01,7\n"), engine=engine
+        write_csv("again.csv", HEADER + "A-1,2024-05-01,13\nA-2,2024-05-01,7\n"), engine=engine, today=TODAY
     )
 
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
@@ -134,11 +141,11 @@ def test_a_failed_first_load_leaves_the_table_keyed(
 ) -> None:
     good = HEADER + "A-1,2024-05-01,12\nA-2,2024-05-01,7\n"
     with pytest.raises(CsvError):
-        import_usage(write_csv("bad.csv", good + "A-9,2024-05-01,1\n"), engine=engine)
+        import_usage(write_csv("bad.csv", good + "A-9,2024-05-01,1\n"), engine=engine, today=TODAY)
     assert stored(engine) == {}
 
-    import_usage(write_csv("usage.csv", good), engine=engine)
-    again = import_usage(write_csv("again.csv", good), engine=engine)
+    import_usage(write_csv("usage.csv", good), engine=engine, today=TODAY)
+    again = import_usage(write_csv("again.csv", good), engine=engine, today=TODAY)
 
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)  # the key still finds the rows
     assert len(stored(engine)) == 2
@@ -152,7 +159,7 @@ def test_values_and_layout_are_read_leniently(engine: Engine, write_csv: WriteCs
         " 7 , 2024-05-01 ,y, A-2 \n"
         "$3,2024-05-02,,A-1\n"
     )
-    result = import_usage(write_csv("usage.csv", content), engine=engine)
+    result = import_usage(write_csv("usage.csv", content), engine=engine, today=TODAY)
 
     assert result.rows == 3
     assert stored(engine) == {
@@ -170,13 +177,13 @@ def test_an_error_after_several_batches_rolls_back_the_rows_already_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(usage_module, "BATCH", 2)
-    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-04-30,1\n"), engine=engine)
+    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-04-30,1\n"), engine=engine, today=TODAY)
     before = snapshot()
     good = "".join(f"A-{n % 3 + 1},2024-05-{n // 3 + 1:02d},{n}\n" for n in range(9))
     path = write_csv("usage2.csv", HEADER + "A-1,2024-04-30,99\n" + good + "A-4,2024-05-09,1\n")
 
     with pytest.raises(CsvError) as caught:
-        import_usage(path, engine=engine)
+        import_usage(path, engine=engine, today=TODAY)
 
     assert str(caught.value).startswith(f"{path}:12:1: external_id: ")
     assert snapshot() == before
@@ -199,8 +206,8 @@ GOOD_ROWS = "A-1,2024-05-01,5\nA-2,2024-05-01,6\n"  # would add two days
         ("A-3,,1\n", ":4:2: date: ", "empty"),
         ("A-3,2024-05-01,abc\n", ":4:3: value: ", 'not a number: "abc"'),
         ("A-3,2024-05-01,-1\n", ":4:3: value: ", "must be 0 or more, got -1"),
-        ("A-3,2024-05-01,nan\n", ":4:3: value: ", "not a number"),
-        ("A-3,2024-05-01,inf\n", ":4:3: value: ", "not a number"),
+        ("A-3,2024-05-01,nan\n", ":4:3: value: ", "not a finite number"),
+        ("A-3,2024-05-01,inf\n", ":4:3: value: ", "not a finite number"),
         ("A-3,2024-05-01,\n", ":4:3: value: ", "empty"),
         (
             "A-1,2024-05-01,7\n",
@@ -225,12 +232,12 @@ def test_bad_row_is_located_and_changes_nothing(
     where: str,
     words: str,
 ) -> None:
-    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-04-30,1\n"), engine=engine)
+    import_usage(write_csv("usage.csv", HEADER + "A-1,2024-04-30,1\n"), engine=engine, today=TODAY)
     before = snapshot()
     path = write_csv("bad.csv", HEADER + GOOD_ROWS + bad_row + "A-1,2024-04-30,2\n")
 
     with pytest.raises(CsvError) as caught:
-        import_usage(path, engine=engine)
+        import_usage(path, engine=engine, today=TODAY)
 
     assert str(caught.value).startswith(f"{path}{where}")
     assert words in str(caught.value)
@@ -268,7 +275,7 @@ def test_unreadable_file_is_located_and_changes_nothing(
     path = write_csv("usage.csv", content)
 
     with pytest.raises(CsvError) as caught:
-        import_usage(path, engine=engine)
+        import_usage(path, engine=engine, today=TODAY)
 
     assert str(caught.value).startswith(f"{path}{where}")
     assert words in str(caught.value)
@@ -276,7 +283,7 @@ def test_unreadable_file_is_located_and_changes_nothing(
 
 
 def test_a_file_with_no_rows_changes_nothing(engine: Engine, write_csv: WriteCsv, accounts: None) -> None:
-    result = import_usage(write_csv("usage.csv", HEADER), engine=engine)
+    result = import_usage(write_csv("usage.csv", HEADER), engine=engine, today=TODAY)
 
     assert (result.rows, result.created) == (0, 0)
     assert stored(engine) == {}
@@ -287,9 +294,9 @@ def test_lines_are_physical_lines_and_other_layouts_check_their_width_too(
 ) -> None:
     quoted = write_csv("quoted.csv", HEADER + 'A-1,2024-05-01,1\n"A\n9",2024-05-01,1\n')
     with pytest.raises(CsvError) as caught:
-        import_usage(quoted, engine=engine)
+        import_usage(quoted, engine=engine, today=TODAY)
     assert (caught.value.line, caught.value.column) == (3, 1)
 
     wide = write_csv("wide.csv", "date,external_id,value,note\n2024-05-01,A-1,1,x\n2024-05-01,A-2,1\n")
     with pytest.raises(CsvError, match=r"wide.csv:3: expected 4 fields as in the header, found 3"):
-        import_usage(wide, engine=engine)
+        import_usage(wide, engine=engine, today=TODAY)

@@ -116,8 +116,8 @@ def write_files(
 def load(engine: Engine, directory: Path, *, today: date = TODAY, last_day: date | None = None) -> None:
     team, accounts, usage = write_files(directory, today=today, last_day=last_day)
     import_team(team, engine=engine)
-    import_accounts(accounts, engine=engine)
-    import_usage(usage, engine=engine)
+    import_accounts(accounts, engine=engine, today=today)
+    import_usage(usage, engine=engine, today=today)
 
 
 def set_channels(

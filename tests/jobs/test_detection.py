@@ -117,8 +117,8 @@ def test_alerts_open_once_say_for_how_long_and_close_on_recovery(
     usage.write_text("\n".join(rows) + "\n", encoding="utf-8")
     from bot.importers.usage import import_usage
 
-    import_usage(usage, engine=engine)
     later = TODAY + timedelta(days=7)
+    import_usage(usage, engine=engine, today=later)
     detection = detect(session=session, today=later, rules=RULES)
     alerts.refresh(session=session, detection=detection)
     session.commit()
