@@ -1,13 +1,17 @@
 """How fast is decline detection? Writes a company, imports it, times `detect()`, checks it on a sample.
 
     .venv/bin/python benchmarks/detection.py                  # 100k accounts x 365 days into bench-data/
+    .venv/bin/python benchmarks/detection.py --size small     # 5,000 accounts, 50 CSMs, 5 teams, 120 days
     .venv/bin/python benchmarks/detection.py --reuse          # time again on the database already built
+    .venv/bin/python benchmarks/detection.py --holiday        # the last 7 days a feed-wide dip
     .venv/bin/python benchmarks/detection.py --accounts 20000 \\
         --database-url postgresql://postgres@127.0.0.1:5432/csm_coach_bench   # its data tables are emptied!
 
-The verification recomputes a sample of accounts the plain way (per account: its first usage day,
-and its rows in the windows summed with missing days as 0) and asserts that detection judges, sums
-and flags each sampled account as the rule says.
+Times `detect()` over all accounts, for one team (which also reads the workspace's median ratio, for
+the feed-wide dip), and for every team in one transaction as a morning round does (the median read
+once). The verification recomputes a sample of accounts the plain way (per account: its first usage
+day, and its rows in the windows summed with missing days as 0) and asserts that detection judges,
+sums and flags each sampled account as the rule says, the dip rule included.
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from time import perf_counter
 
+import generate as gen
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import get_engine, is_sqlite, migrate, refresh_statistics
 from bot.demo.company import write_company
-from bot.domain.usage import DeclineRules, Trend, Windows
+from bot.domain.usage import DeclineRules, FeedDip, Trend, Windows
 from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
 from bot.importers.usage import import_usage
@@ -42,8 +47,15 @@ RULES = DeclineRules()
 
 def build(engine: Engine, args: argparse.Namespace, files_dir: Path) -> None:
     started = perf_counter()
+    size = gen.size_of(args)
     company = write_company(
-        files_dir, today=TODAY, teams=args.teams, csms=args.csms, accounts=args.accounts, days=args.days
+        files_dir,
+        today=TODAY,
+        teams=size.teams,
+        csms=size.csms,
+        accounts=size.accounts,
+        days=size.days,
+        holiday=args.holiday,
     )
     size = company.usage_csv.stat().st_size
     print(
@@ -104,11 +116,20 @@ def run_detect(engine: Engine, today: date, team_id: int | None = None) -> Detec
         return detect(session=session, today=today, rules=RULES, team_id=team_id)
 
 
+def run_round(engine: Engine, today: date, team_ids: list[int | None]) -> Detection:
+    """Every team's detection in one session, as a morning round of all teams runs them."""
+    with Session(engine) as session:
+        found = [detect(session=session, today=today, rules=RULES, team_id=team_id) for team_id in team_ids]
+    return found[-1]
+
+
 def flagged_ids(detection: Detection) -> set[int]:
     return {i for i, a in detection.assessments.items() if a.trend is Trend.DECLINING}
 
 
-def plain_definition(session: Session, account_id: int, windows: Windows) -> tuple[bool, bool, float, float]:
+def plain_definition(
+    session: Session, account_id: int, windows: Windows, dip: FeedDip | None
+) -> tuple[bool, bool, float, float]:
     """SPEC §1 for one account, the long way: (judged, flagged, recent sum, baseline sum)."""
     first = session.exec(select(func.min(Usage.day)).where(Usage.account_id == account_id)).one()
     rows = session.exec(
@@ -126,7 +147,13 @@ def plain_definition(session: Session, account_id: int, windows: Windows) -> tup
     if first is None or first > windows.baseline_start:  # less history than the two windows
         return False, False, recent, baseline
     recent_mean, baseline_mean = recent / recent_days, baseline / baseline_days
-    flagged = baseline_mean >= RULES.noise_floor and 1 - recent_mean / baseline_mean >= RULES.threshold - 1e-9
+    if baseline_mean < RULES.noise_floor:
+        return True, False, recent, baseline
+    ratio = recent_mean / baseline_mean
+    if dip is None:
+        flagged = 1 - ratio >= RULES.threshold - 1e-9
+    else:  # fell by the threshold beyond the workspace's median ratio
+        flagged = ratio < dip.median_ratio and ratio <= dip.median_ratio * (1 - RULES.threshold) * (1 + 1e-9)
     return True, flagged, recent, baseline
 
 
@@ -141,7 +168,9 @@ def verify(engine: Engine, detection: Detection, sample_size: int, rng: random.R
         expected: set[int] = set()
         for account_id in sorted(sample):
             assert account_id is not None
-            judged, is_flagged, recent, baseline = plain_definition(session, account_id, detection.windows)
+            judged, is_flagged, recent, baseline = plain_definition(
+                session, account_id, detection.windows, detection.dip
+            )
             if is_flagged:
                 expected.add(account_id)
             found = assessments.get(account_id)
@@ -158,10 +187,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--days", type=int, default=365, help="days of daily usage (default 365)")
-    parser.add_argument("--csms", type=int, default=500)
-    parser.add_argument("--teams", type=int, default=25)
+    gen.add_size_arguments(
+        parser
+    )  # --size full|small, --accounts, --csms, --teams, --days (--seed, --today unused)
+    parser.add_argument("--holiday", action="store_true", help="everyone's last 7 days at about half")
     parser.add_argument(
         "--database-url", help="default: bench-data/detection-<accounts>x<days>.db (SQLite, gitignored)"
     )
@@ -173,7 +202,8 @@ def main() -> None:
     args = parser.parse_args()
 
     BENCH_DATA.mkdir(exist_ok=True)
-    name = f"detection-{args.accounts}x{args.days}"
+    size = gen.size_of(args)
+    name = f"detection-{size.accounts}x{size.days}{'-holiday' if args.holiday else ''}"
     if args.database_url:
         url = Settings(database_url=args.database_url).database_url
     else:
@@ -181,7 +211,7 @@ def main() -> None:
     engine = get_engine(url)
     sqlite_path = Path(engine.url.database or "") if is_sqlite(engine) else None
 
-    if args.reuse and holds_data(engine, args.accounts):
+    if args.reuse and holds_data(engine, size.accounts):
         print(f"reusing {engine.url.render_as_string(hide_password=True)}")
     else:
         engine = empty_database(engine, sqlite_path)
@@ -203,7 +233,12 @@ def main() -> None:
 
     seconds, detection = timed(args.repeat, lambda: run_detect(engine, today))
     flagged = flagged_ids(detection)
-    print(f"all accounts: {len(detection.assessments):,} judged, {len(flagged):,} flagged")
+    dip = (
+        f"feed-wide dip, median ratio {detection.dip.median_ratio:.3f}"
+        if detection.dip
+        else "no feed-wide dip"
+    )
+    print(f"all accounts: {len(detection.assessments):,} judged, {len(flagged):,} flagged ({dip})")
     print(f"  detect(): {figures(seconds)}")
 
     team_seconds, by_team = timed(args.repeat, lambda: run_detect(engine, today, team.id))
@@ -216,6 +251,14 @@ def main() -> None:
     # The team's view is the whole view cut to the team.
     team_ids = set(by_team.assessments)
     assert team_flagged == flagged & team_ids, "team detection disagrees with detection over all accounts"
+    assert by_team.dip == detection.dip, "the dip is the workspace's, whatever the scope"
+
+    with Session(engine) as session:
+        team_ids_all = list(session.exec(select(Team.id).order_by(col(Team.id))).all())
+    round_seconds, _ = timed(args.repeat, lambda: run_round(engine, today, team_ids_all))
+    print(
+        f"  detect() for each of the {len(team_ids_all)} teams in one transaction: {figures(round_seconds)}"
+    )
 
     verify(engine, detection, args.sample, random.Random(20260302))
     engine.dispose()

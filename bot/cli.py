@@ -252,12 +252,15 @@ def demo(
     ),
     today: Annotated[str | None, typer.Option(help="Pretend today is this date (YYYY-MM-DD).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic company.")] = 7,
+    holiday: Annotated[
+        bool, typer.Option(help="Make the last 7 days a holiday week: everyone's usage down by about half.")
+    ] = False,
 ) -> None:
     """Build a realistic synthetic company in SQLite and show what the bot would say (no Slack needed)."""
     from bot.demo.run import run_demo
 
     day = parse_day(today) if today else datetime.now(ZoneInfo("UTC")).date()
-    run_demo(console, db_path=db, today=day, seed=seed)
+    run_demo(console, db_path=db, today=day, seed=seed, holiday=holiday)
 
 
 def parse_moment(value: str) -> datetime:

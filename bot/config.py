@@ -133,6 +133,7 @@ class Settings(BaseSettings):
             baseline_days=self.decline_baseline_days,
             threshold=self.decline_threshold,
             noise_floor=self.decline_noise_floor,
+            stale_after_days=self.stale_after_days,
         )
 
     def require(self, *names: str) -> None:

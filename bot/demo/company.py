@@ -2,30 +2,24 @@
 
 Used by `csm-coach demo` and the benchmarks: people in teams, accounts in every segment, CSM books
 chosen so that every load verdict shows, and daily usage in which a few accounts clearly decline.
+On request, a CSM with a review backlog and a holiday week (everyone's usage down by about half).
 Only `random.Random(seed)` decides anything, so a seed always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import repeat
 from pathlib import Path
 
 from bot.demo.books import BANDS, plan_books
-from bot.demo.words import (
-    COMPANY_PREFIXES,
-    COMPANY_SUFFIXES,
-    COMPANY_TRADES,
-    FIRST_NAMES,
-    LAST_NAMES,
-    LEGAL_FORMS,
-    TEAMS,
-)
+from bot.demo.draws import arr, company_name, last_review, log_uniform, next_anniversary
+from bot.demo.words import FIRST_NAMES, LAST_NAMES, TEAMS
 from bot.domain.bands import Verdict, book_load
 
 TEAM_HEADER = ("slack_user_id", "email", "name", "team", "role", "timezone")
@@ -48,16 +42,11 @@ SPELLINGS = {
     "large": ("large", "Large", "LARGE"),
     "enterprise": ("enterprise", "Enterprise", "ENT"),
 }
-_ARR = {
-    "smb": (2_000, 15_000),
-    "mid_market": (15_000, 60_000),
-    "large": (60_000, 200_000),
-    "enterprise": (200_000, 1_200_000),
-}
 _LEVEL = {"smb": (6, 40), "mid_market": (20, 150), "large": (60, 500), "enterprise": (200, 2_500)}
-_REVIEW_CADENCE = {"mid_market": 180, "large": 120, "enterprise": 90}
 _ID_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 _NOISE = 1 << 14  # day-to-day multipliers drawn once, then sliced per account: fast and deterministic
+BACKLOG_BOOK = {"mid_market": 60, "smb": 40}  # within band, and no review on record: dozens overdue
+HOLIDAY = (0.45, 0.55)  # a holiday week: each account's last 7 days at this share of normal
 
 
 @dataclass(frozen=True)
@@ -74,6 +63,8 @@ class CompanyFiles:
     stopped_reporting: str | None  # one of `declining`: no rows for its last few days
     low_volume: tuple[str, ...]  # external_ids averaging under 5 a day
     verdicts: dict[str, Verdict]  # CSM slack_user_id -> load verdict of their book
+    backlog_csm: str | None = None  # slack_user_id of the CSM whose reviews were never recorded
+    holiday: bool = False  # the last 7 days are a feed-wide dip; `declining` fall beyond it
 
 
 @dataclass(slots=True)
@@ -95,18 +86,30 @@ def write_company(
     csms: int = 12,
     accounts: int = 1000,
     days: int = 90,
+    backlog_csm: bool = False,
+    holiday: bool = False,
 ) -> CompanyFiles:
-    """Write team.csv, accounts.csv and usage.csv (usage: `days` days ending yesterday) into `directory`."""
+    """Write team.csv, accounts.csv and usage.csv (usage: `days` days ending yesterday) into `directory`.
+
+    `backlog_csm` adds one CSM to the first team with `BACKLOG_BOOK` and no review on record;
+    `holiday` puts everyone's last 7 days at about half. Without them the bytes are those of before.
+    """
     if teams < 1 or csms < 1 or accounts < 0 or not 1 <= days <= _NOISE:
         raise ValueError(f"need teams >= 1, csms >= 1, accounts >= 0 and 1 <= days <= {_NOISE}")
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     team_csv, accounts_csv, usage_csv = (directory / f"{n}.csv" for n in ("team", "accounts", "usage"))
 
-    people, csm_ids, csm_emails = _people(rng, teams, csms)
+    people, csm_ids, csm_emails, person = _people(rng, teams, csms)
+    backlog_id = None
+    if backlog_csm:  # drawn after everyone else, so the rest of the company stays the same
+        people.append(person(0, "csm"))
+        backlog_id = people[-1][0]
     _write(team_csv, TEAM_HEADER, people)
     books = plan_books(rng, csms, accounts)
     verdicts = {csm_ids[i]: book_load(book, BANDS).verdict for i, book in enumerate(books)}
+    if backlog_id is not None:
+        verdicts[backlog_id] = book_load(BACKLOG_BOOK, BANDS).verdict
 
     owners = [(i, seg) for i, book in enumerate(books) for seg, n in book.items() for _ in range(n)]
     rng.shuffle(owners)
@@ -120,20 +123,30 @@ def write_company(
             recent = rng.random() < 0.05
             start = today - timedelta(days=rng.randint(1, 90) if recent else rng.randint(91, 3 * 365))
             owner = csm_emails[i] if rng.random() < 0.15 else csm_ids[i]
-            row = (ext, _company_name(rng, used), rng.choice(SPELLINGS[seg]), _arr(rng, seg), owner)
+            row = (ext, company_name(rng, used), rng.choice(SPELLINGS[seg]), arr(rng, seg), owner)
             writer.writerow(
-                (*row, start, _next_anniversary(start, today), _last_review(rng, seg, start, today))
+                (*row, start, next_anniversary(start, today), last_review(rng, seg, start, today))
             )
             low = seg in ("smb", "mid_market") and rng.random() < 0.07
-            level = rng.uniform(1.5, 5.5) if low else _log_uniform(rng, *_LEVEL[seg])
+            level = rng.uniform(1.5, 5.5) if low else log_uniform(rng, *_LEVEL[seg])
             made.append(_Account(ext, start, level, rng.uniform(0.3, 0.4), rng.uniform(-0.25, 0.35), low))
+        planned = list(made)
+        if backlog_id is not None:
+            segments = [seg for seg, n in BACKLOG_BOOK.items() for _ in range(n)]
+            for k, seg in enumerate(segments, start=len(owners) + 1):
+                ext = f"ACC-{k:06d}"
+                start = today - timedelta(days=rng.randint(200, 3 * 365))
+                row = (ext, company_name(rng, used), rng.choice(SPELLINGS[seg]), arr(rng, seg), backlog_id)
+                writer.writerow((*row, start, next_anniversary(start, today), ""))
+                level = log_uniform(rng, *_LEVEL[seg])
+                made.append(_Account(ext, start, level, rng.uniform(0.3, 0.4), rng.uniform(-0.1, 0.2), False))
 
     day0 = today - timedelta(days=days)
-    eligible = [a for a in made if not a.low_volume and a.start <= today - timedelta(days=71)]
+    eligible = [a for a in planned if not a.low_volume and a.start <= today - timedelta(days=71)]
     n_declining = min(len(eligible), max(2, round(0.015 * accounts))) if days >= 35 else 0
     declining = {a.external_id: rng.uniform(0.2, 0.45) for a in rng.sample(eligible, n_declining)}
     stopped = next(iter(declining), None)
-    rows = _write_usage(rng, usage_csv, made, day0, days, declining, stopped)
+    rows = _write_usage(rng, usage_csv, made, day0, days, declining, stopped, holiday=holiday and days >= 35)
     return CompanyFiles(
         team_csv=team_csv,
         accounts_csv=accounts_csv,
@@ -147,6 +160,8 @@ def write_company(
         stopped_reporting=stopped,
         low_volume=tuple(a.external_id for a in made if a.low_volume),
         verdicts=verdicts,
+        backlog_csm=backlog_id,
+        holiday=holiday and days >= 35,
     )
 
 
@@ -157,8 +172,11 @@ def _write(path: Path, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> 
         writer.writerows(rows)
 
 
-def _people(rng: random.Random, teams: int, csms: int) -> tuple[list[tuple[str, ...]], list[str], list[str]]:
-    """Team-file rows (an admin, then per team its manager and CSMs) and the CSMs' ids and emails."""
+def _people(
+    rng: random.Random, teams: int, csms: int
+) -> tuple[list[tuple[str, ...]], list[str], list[str], Callable[[int, str], tuple[str, ...]]]:
+    """Team-file rows (an admin, then per team its manager and CSMs), the CSMs' ids and emails, and
+    the function that makes one more person."""
     ids: set[str] = set()
     names: set[str] = set()
 
@@ -186,51 +204,7 @@ def _people(rng: random.Random, teams: int, csms: int) -> tuple[list[tuple[str, 
         for i in range(t, csms, teams):  # CSM i sits in team i % teams
             by_index[i] = person(t, "csm")
             rows.append(by_index[i])
-    return rows, [by_index[i][0] for i in range(csms)], [by_index[i][1] for i in range(csms)]
-
-
-def _log_uniform(rng: random.Random, low: float, high: float) -> float:
-    return math.exp(rng.uniform(math.log(low), math.log(high)))
-
-
-def _company_name(rng: random.Random, used: set[str]) -> str:
-    name = ""
-    for attempt in range(12):
-        prefix = rng.choice(COMPANY_PREFIXES)
-        if attempt >= 2 or rng.random() < 0.5:
-            prefix += rng.choice(COMPANY_SUFFIXES)
-        name = f"{prefix} {rng.choice(COMPANY_TRADES)}{rng.choice(LEGAL_FORMS)}"
-        if name not in used:
-            break
-    else:
-        name = f"{name} {len(used)}"
-    used.add(name)
-    return name
-
-
-def _arr(rng: random.Random, segment: str) -> str:
-    low, high = _ARR[segment]
-    step = 100 if high <= 60_000 else 1_000
-    arr = max(low, round(_log_uniform(rng, low, high) / step) * step)
-    style = rng.random()
-    return f"${arr:,}" if style < 0.25 else f"{arr}.00" if style < 0.35 else str(arr)
-
-
-def _next_anniversary(start: date, today: date) -> date:
-    year = max(start.year + 1, today.year)
-    while True:
-        day = date(year, start.month, 28 if (start.month, start.day) == (2, 29) else start.day)
-        if day > today:
-            return day
-        year += 1
-
-
-def _last_review(rng: random.Random, segment: str, start: date, today: date) -> str:
-    cadence = _REVIEW_CADENCE.get(segment)
-    age = (today - start).days
-    if age < 45 or rng.random() >= (0.7 if cadence else 0.05):
-        return ""
-    return (today - timedelta(days=rng.randint(7, min(age - 7, int((cadence or 365) * 1.4))))).isoformat()
+    return rows, [by_index[i][0] for i in range(csms)], [by_index[i][1] for i in range(csms)], person
 
 
 def _write_usage(
@@ -241,8 +215,13 @@ def _write_usage(
     days: int,
     declining: dict[str, float],
     stopped: str | None,
+    *,
+    holiday: bool = False,
 ) -> int:
-    """Stream one row per account and day; declining accounts fall over their last 7 days."""
+    """Stream one row per account and day; declining accounts fall over their last 7 days.
+
+    On a holiday everyone's last 7 days are also at about half, so the declining ones fall beyond it.
+    """
     calendar = [day0 + timedelta(days=d) for d in range(days)]
     dates = [d.isoformat() for d in calendar]
     weekend = [d.weekday() >= 5 for d in calendar]
@@ -266,6 +245,10 @@ def _write_usage(
             if first > 0:  # a new account ramps up over its first month
                 for k in range(min(n, 30)):
                     values[k] = int(values[k] * (0.3 + 0.7 * k / 30) + 0.5)
+            if holiday:
+                share = rng.uniform(*HOLIDAY)
+                for k in range(max(0, n - 7), n):
+                    values[k] = int(values[k] * share + 0.5)
             if (target := declining.get(a.external_id)) is not None:
                 for k, r in enumerate(ramp):
                     values[n - 7 + k] = int(values[n - 7 + k] * (target + (1 - target) * r) + 0.5)

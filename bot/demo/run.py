@@ -9,16 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 from rich.rule import Rule
 from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.db import get_engine, migrate, session_scope
-from bot.demo.company import write_company
+from bot.demo.build import FlagCounts, build_company, flag_counts
 from bot.domain.bands import Verdict
-from bot.importers.accounts import import_accounts
-from bot.importers.team import import_team
-from bot.importers.usage import import_usage
 from bot.jobs.compose import TeamPlan, plan_round
 from bot.models import Person, Role, Team
 from bot.render import render_message
@@ -26,21 +24,18 @@ from bot.services import books
 from bot.slack.listeners.commands import myload, teamload
 
 
-def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7) -> None:
+def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, holiday: bool = False) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     engine = get_engine(f"sqlite:///{db_path.resolve()}")
     migrate(engine)
 
-    console.print(Rule(f"csm-coach demo — a synthetic company, today {today.isoformat()}"))
+    week = ", in a holiday week" if holiday else ""
+    console.print(Rule(f"csm-coach demo — a synthetic company{week}, today {today.isoformat()}"))
     with tempfile.TemporaryDirectory() as tmp:
-        files = write_company(Path(tmp), today=today, seed=seed)
-        for path, result in (
-            (files.team_csv, lambda path: import_team(path, engine=engine)),
-            (files.accounts_csv, lambda path: import_accounts(path, engine=engine, today=today)),
-            (files.usage_csv, lambda path: import_usage(path, engine=engine, today=today)),
-        ):
-            console.print(f"[dim]import {path.name}:[/] {result(path).summary()}")
+        files, summaries = build_company(engine, Path(tmp), today=today, seed=seed, holiday=holiday)
+    for line in summaries:
+        console.print(f"[dim]{escape(line)}[/]")
     console.print(
         f"[dim]Database: {db_path} (open it with any SQLite tool; run the demo again to rebuild it).[/]\n"
     )
@@ -55,14 +50,17 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7) -> 
     # The round first (quietly), so /myload can count today's declining accounts and steps due.
     plans = plan_round(engine=engine, now=now, settings=settings, team_name=None, commit=True)
     with session_scope(engine) as session:
-        for person in showcase_csms(session):
+        if holiday:
+            show_holiday(console, flag_counts(session=session, today=today, rules=settings.decline_rules()))
+        backlog = session.exec(select(Person).where(Person.slack_user_id == files.backlog_csm)).one()
+        for person in [*showcase_csms(session), backlog]:
             title = f"/myload — as {person.name} (only they see this)"
             show(console, title, myload, person, session=session, settings=settings, names=names, now=now)
         manager = session.exec(select(Person).where(Person.role == Role.MANAGER).order_by(Person.id)).first()
         if manager is not None:
             title = f"/teamload — as {manager.name}, manager"
             show(console, title, teamload, manager, session=session, settings=settings, names=names, now=now)
-    show_round(console, plans=plans, names=names)
+    show_round(console, plans=plans, names=names, first=backlog.slack_user_id)
     console.print(
         "[dim]Connect a real workspace: create the app from manifest.yml, set SLACK_BOT_TOKEN and "
         "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), then `csm-coach serve` (or `csm-coach run`).[/]"
@@ -73,21 +71,34 @@ def morning(today: date) -> datetime:
     return datetime.combine(today, time(9), tzinfo=ZoneInfo("UTC"))
 
 
-def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]) -> None:
-    """This morning's round as `csm-coach digest --dry-run` prints it: team posts and a couple of DMs."""
+def show_holiday(console: Console, counts: FlagCounts) -> None:
+    """The holiday week in figures: what the plain rule would flag, and what the dip rule flags."""
+    console.print(Rule("Holiday week: a feed-wide dip is not an account drop"))
+    depth = f"down {counts.dip.depth:.0%} across the board" if counts.dip else "not down across the board"
+    console.print(
+        f"Usage is {depth}. The plain rule would flag {counts.plainly:,} of the {counts.eligible:,} "
+        f"eligible accounts; csm-coach flags {counts.flagged:,}, the accounts that fell beyond everyone "
+        "else.\n"
+    )
+
+
+def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str], first: str) -> None:
+    """This morning's round as `csm-coach digest --dry-run` prints it: team posts and two DMs.
+
+    The DMs shown are the one to `first` (the CSM with the review backlog) and the round's first other.
+    """
     console.print(Rule("The morning round (csm-coach digest --dry-run)"))
-    dms = 0
-    for plan in plans:
-        for out in plan.outgoing:
-            if out.kind == "dm":
-                dms += 1
-                if dms > 2:
-                    continue
-            blocks = out.message.block_dicts()
-            render_message(console, title=out.title, blocks=blocks, text=out.message.text, names=names)
-            console.print()
-    if dms > 2:
-        console.print(f"[dim]… and {dms - 2} more DMs, one per CSM with something to act on.[/]")
+    outgoing = [out for plan in plans for out in plan.outgoing]
+    dms = [out for out in outgoing if out.kind == "dm"]
+    shown = sorted(dms, key=lambda out: out.recipient != first)[:2]
+    for out in [o for o in outgoing if o.kind != "dm"] + shown:
+        blocks = out.message.block_dicts()
+        render_message(console, title=out.title, blocks=blocks, text=out.message.text, names=names)
+        console.print()
+    if len(dms) > len(shown):
+        console.print(
+            f"[dim]… and {len(dms) - len(shown)} more DMs, one per CSM with something to act on.[/]"
+        )
 
 
 def showcase_csms(session: Session) -> list[Person]:

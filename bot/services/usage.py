@@ -11,7 +11,20 @@ from sqlalchemy import ScalarSelect, func, text, true
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from bot.domain.usage import Assessment, DeclineRules, FeedAge, FeedDip, Trend, Windows, assess, feed_age
+from bot.domain.usage import (
+    Assessment,
+    DeclineRules,
+    FeedAge,
+    FeedDip,
+    Trend,
+    Windows,
+    assess,
+    feed_age,
+    judge,
+    median_ratio,
+    window_ratio,
+    workspace_median,
+)
 from bot.models import Account, Person, Usage
 
 
@@ -34,19 +47,20 @@ def feed_newest(*, session: Session) -> date | None:
 
 
 def detect(*, session: Session, today: date, rules: DeclineRules, team_id: int | None = None) -> Detection:
-    """Judge the accounts of one team (or all) for the local day `today`; nothing on a stale feed."""
-    windows = Windows.ending_before(today, rules)
-    feed = feed_age(feed_newest(session=session), today)
+    """Judge the accounts of one team (or all) for the local day `today`; nothing on a stale feed.
+
+    The windows end on the feed's newest day (never after yesterday); a feed-wide dip is measured
+    over the whole workspace, whatever the scope.
+    """
+    newest = feed_newest(session=session)
+    feed = feed_age(newest, today, rules.stale_after_days)
+    windows = Windows.for_feed(newest, today, rules)
     if feed.stale:
         return Detection(today, windows, feed, {}, {})
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # The estimate of ~100,000 short index scans makes PostgreSQL JIT-compile the query, which
-        # costs more than it saves: a team of 4,000 accounts took 410 ms with JIT and 95 ms without.
-        session.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
+    dialect = _prepare(session)
     # Plain rows, not Account records: building 100,000 ORM objects costs more than the sums.
     rows = session.exec(_window_sums(windows, team_id, dialect))
-    assessments = {
+    plain = {
         account_id: assess(
             recent_sum=recent_sum or 0.0,
             baseline_sum=baseline_sum or 0.0,
@@ -58,12 +72,60 @@ def detect(*, session: Session, today: date, rules: DeclineRules, team_id: int |
         )
         for account_id, recent_sum, baseline_sum in rows
     }
+    if team_id is None:
+        median = _remember_median(session, windows, rules, workspace_median(plain.values(), rules))
+    else:
+        median = workspace_median_ratio(session=session, windows=windows, rules=rules)
+    assessments, dip = judge(plain, feed=feed, rules=rules, median=median)
     declining = [i for i, a in assessments.items() if a.trend is Trend.DECLINING]
     accounts: dict[int, Account] = {}
     for chunk in _chunks(declining, 500):
         found = session.exec(select(Account).where(col(Account.id).in_(chunk)))
         accounts.update((account.id, account) for account in found if account.id is not None)
-    return Detection(today, windows, feed, assessments, accounts)
+    return Detection(today, windows, feed, assessments, accounts, dip)
+
+
+_MEDIAN_KEY = "csm_coach.workspace_median"
+
+
+def workspace_median_ratio(*, session: Session, windows: Windows, rules: DeclineRules) -> float | None:
+    """The median recent/baseline ratio over the whole workspace's eligible accounts, for the dip.
+
+    A team's detection needs it too, so a round of many teams in one transaction reads the workspace
+    once: the value is kept on the session for that transaction and those windows and rules.
+    """
+    kept = session.info.get(_MEDIAN_KEY)
+    transaction = session.get_transaction()
+    if (
+        kept is not None
+        and transaction is not None
+        and kept[0] is transaction
+        and kept[1] == (windows, rules)
+    ):
+        return kept[2]
+    dialect = _prepare(session)
+    # Only the sums, as floats: no Assessment per account, the same arithmetic as `ratio`.
+    rows = session.exec(_window_sums(windows, None, dialect))
+    median = median_ratio(window_ratio(r or 0.0, b or 0.0, rules) for _, r, b in rows)
+    return _remember_median(session, windows, rules, median)
+
+
+def _remember_median(
+    session: Session, windows: Windows, rules: DeclineRules, median: float | None
+) -> float | None:
+    transaction = session.get_transaction()
+    if transaction is not None:
+        session.info[_MEDIAN_KEY] = (transaction, (windows, rules), median)
+    return median
+
+
+def _prepare(session: Session) -> str:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # The estimate of ~100,000 short index scans makes PostgreSQL JIT-compile the query, which
+        # costs more than it saves: a team of 4,000 accounts took 410 ms with JIT and 95 ms without.
+        session.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
+    return dialect
 
 
 def _window_sums(
@@ -131,5 +193,10 @@ def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield items[start : start + size]
 
 
-def sparkline_window(today: date, days: int = 28) -> tuple[date, date]:
-    return today - timedelta(days=days), today - timedelta(days=1)
+def sparkline_window(today: date, days: int = 28, *, session: Session | None = None) -> tuple[date, date]:
+    """The `days` days a sparkline shows; with `session`, ending on the feed's newest day like the windows."""
+    last = today - timedelta(days=1)
+    if session is not None:
+        newest = feed_newest(session=session)
+        last = last if newest is None else min(newest, last)
+    return last - timedelta(days=days - 1), last

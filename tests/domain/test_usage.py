@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -54,13 +54,53 @@ def test_recovery_means_back_to_90_percent_of_baseline() -> None:
     assert judge(0, 0) is Trend.QUIET  # nothing either side is not a recovery
 
 
+def test_a_floor_of_zero_never_divides_by_zero() -> None:
+    rules = DeclineRules(noise_floor=0)
+    result = assess(recent_sum=0, baseline_sum=0, first_day=OLD, windows=W, rules=rules)
+    assert result.trend is Trend.QUIET
+
+
 @pytest.mark.parametrize(
     ("newest", "stale", "days_old"),
-    [(date(2026, 11, 21), False, 1), (TODAY, False, 0), (date(2026, 11, 20), True, 2), (None, True, None)],
+    [
+        (TODAY, False, 0),
+        (date(2026, 11, 21), False, 1),
+        (date(2026, 11, 20), False, 2),  # one day late is not stale
+        (date(2026, 11, 19), True, 3),
+        (None, True, None),
+    ],
 )
-def test_a_feed_older_than_yesterday_is_stale(newest: date | None, stale: bool, days_old: int | None) -> None:
+def test_a_feed_is_stale_only_more_than_two_days_old(
+    newest: date | None, stale: bool, days_old: int | None
+) -> None:
     age = feed_age(newest, TODAY)
     assert (age.stale, age.days_old) == (stale, days_old)
+
+
+def test_staleness_follows_the_setting() -> None:
+    assert feed_age(date(2026, 11, 20), TODAY, stale_after_days=1).stale
+    assert not feed_age(date(2026, 11, 17), TODAY, stale_after_days=5).stale
+    assert feed_age(date(2026, 11, 17), TODAY, stale_after_days=5).stale_after_days == 5
+
+
+def test_windows_end_on_the_feeds_newest_day() -> None:
+    late = Windows.for_feed(date(2026, 11, 20), TODAY, RULES)  # Tokyo's morning, before the next day loads
+    assert (late.recent_start, late.recent_end) == (date(2026, 11, 14), date(2026, 11, 20))
+    assert (late.baseline_start, late.baseline_end) == (date(2026, 10, 17), date(2026, 11, 13))
+    assert Windows.for_feed(date(2026, 11, 21), TODAY, RULES) == W
+
+
+@pytest.mark.parametrize("newest", [TODAY, TODAY + timedelta(days=1), None])
+def test_windows_never_end_later_than_yesterday(newest: date | None) -> None:
+    assert Windows.for_feed(newest, TODAY, RULES) == W
+
+
+def test_windows_follow_their_settings() -> None:
+    rules = DeclineRules(recent_days=14, baseline_days=56)
+    found = Windows.ending_on(date(2026, 11, 21), rules)
+    assert (found.recent_end - found.recent_start).days + 1 == 14
+    assert (found.baseline_end - found.baseline_start).days + 1 == 56
+    assert found.baseline_end + timedelta(days=1) == found.recent_start
 
 
 @given(st.floats(min_value=0, max_value=1e6), st.floats(min_value=5, max_value=1e6))

@@ -83,6 +83,11 @@ ACCOUNTS: dict[str, tuple[str, str, float, str, Curve]] = {
     "RECOV": ("Recoverly", "Large", 80_000, "U0ANA", recovered),
     "NEW": ("Newbridge", "Mid-Market", 40_000, "U0ANA", brand_new),
     "SUMMIT1": ("Summit Peak Co", "Large", 70_000, "U0SAM", declining),
+    # Most of a real workspace is steady; without them the declines above would be a feed-wide dip.
+    **{
+        f"STEADY{n}": (f"Stillwater {trade}", "SMB", 5_000, "U0BEN", steady)
+        for n, trade in enumerate(("Bakery", "Dental", "Freight", "Labs", "Media", "Realty"), start=1)
+    },
 }
 EXPECTED_FLAGGED = {"DECL", "SILENT", "EXACT30", "SUMMIT1"}
 
