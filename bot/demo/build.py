@@ -26,7 +26,8 @@ def build_company(
         f"import {files.team_csv.name}: {import_team(files.team_csv, engine=engine).summary()}",
         f"import {files.accounts_csv.name}: "
         f"{import_accounts(files.accounts_csv, engine=engine, today=today).summary()}",
-        f"import {files.usage_csv.name}: {import_usage(files.usage_csv, engine=engine, today=today).summary()}",
+        f"import {files.usage_csv.name}: "
+        f"{import_usage(files.usage_csv, engine=engine, today=today).summary()}",
     ]
     return files, summaries
 
