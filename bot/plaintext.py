@@ -30,4 +30,4 @@ def without_controls(text: str, *, keep_newlines: bool) -> str:
 def flatten(text: str) -> str:
     """One line of inert text: line breaks and control characters become single spaces."""
     cleaned = without_controls(text, keep_newlines=False)
-    return _SPACES.sub(" ", cleaned) if cleaned is not text else cleaned
+    return _SPACES.sub(" ", cleaned).strip() if cleaned is not text else cleaned

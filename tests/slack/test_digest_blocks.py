@@ -79,7 +79,7 @@ def test_words_follow_the_settings_in_force() -> None:
     post = channel_post("Harbor", TODAY, declines(2), {1: person()}, FRESH, rules)
     for message in (dm, post):
         text = message_text(payload(message))
-        assert "at least 25% less over the last 14 days vs the 56 days before" in text
+        assert "down at least 25% over the last 14 days vs the 56 days before" in text
         assert "30%" not in text and "28" not in text
     assert set(buttons(dm)) == {"Reached out", "Snooze 3 days", "Mark done", "Skip"}
     week = morning_dm(person(), TODAY, declines(1), due_steps(1), RULES)

@@ -76,8 +76,8 @@ def stale_line(feed: FeedAge) -> str:
 def rule_line(rules: RulesInForce, dip: FeedDip | None) -> str:
     """What "declining" means this morning, in the settings in force."""
     if dip is None:
-        return f"used the product at least {rules.percent} less over {rules.windows}"
-    return f"fell at least {rules.percent} beyond the dip over {rules.windows}"
+        return f"down at least {rules.percent} over {rules.windows}"
+    return f"down at least {rules.percent} beyond the dip over {rules.windows}"
 
 
 def dip_line(dip: FeedDip, rules: RulesInForce) -> str:
@@ -111,8 +111,8 @@ def channel_post(
         budget.add(context(dip_line(dip, rules)))
     budget.add(
         section(
-            f"*{plural(len(views), 'account')}* {rule_line(rules, dip)} · *{money(at_risk)}* at risk "
-            "(ARR × drop), money at risk first."
+            f"*{plural(len(views), 'account')}* with usage {rule_line(rules, dip)} · "
+            f"*{money(at_risk)}* at risk (ARR × drop), money at risk first."
         )
     )
     by_owner: dict[int, list[DeclineView]] = {}
