@@ -47,7 +47,11 @@ def step_line(due: DueStep, today: date) -> str:
     )
     if step is Step.REVIEW and due.step.sequence > 1:
         name += f" #{due.step.sequence}"
-    return f"*{escape(due.account.name)}* · {name} · {when(due.step.due_on, today)}"
+    line = f"*{escape(due.account.name)}* · {name} · {when(due.step.due_on, today)}"
+    renewal = due.account.renewal_date
+    if renewal is not None and due.step.due_on < today and renewal >= today:
+        line += f" · renews {day_name(renewal, today)}"  # why this overdue step comes first
+    return line
 
 
 def morning_order(due: Sequence[DueStep], today: date) -> list[DueStep]:
