@@ -31,6 +31,7 @@ def backlog(engine: Engine, session: Session) -> Engine:
     ana = factories.person(session, team, "U0ANA", name="Ana Alvarez")
     accounts = factories.book(session, ana, mid_market=60, smb=40)
     for k, account in enumerate(accounts[:10]):
+        account.name = f"Renewing {k}"
         account.renewal_date = TODAY + timedelta(days=90 - k)  # the tenth renews soonest
         session.add(account)
     session.commit()
@@ -57,7 +58,7 @@ def test_the_dm_names_five_steps_renewing_soonest_and_plans_the_backlog(backlog:
     # 60 at 3 a week: 20 weeks from Mon 23 Nov 2026.
     assert "the backlog of 60 clears by Mon 12 Apr 2027 at 3 a week" in text
     shown = [b["text"]["text"] for b in blocks if b["type"] == "section"]
-    assert [s.split("*")[1] for s in shown] == [f"Account {k}" for k in range(10, 5, -1)], "renewing soonest"
+    assert [s.split("*")[1] for s in shown] == [f"Renewing {k}" for k in range(9, 4, -1)], "renewing soonest"
     assert len(json.dumps(blocks)) <= 12_000
 
 
