@@ -161,11 +161,6 @@ def fallback(text: str) -> str:
 # --- The budget -------------------------------------------------------------------------------------
 
 
-def json_size(blocks: Sequence[Block]) -> int:
-    """Characters of the blocks as slack_sdk sends them (json.dumps, default separators)."""
-    return len(json.dumps([b.to_dict() for b in blocks]))
-
-
 class Budget:
     """The blocks of one message, packed by count AND serialized size; adding is all or nothing.
 
@@ -175,11 +170,8 @@ class Budget:
     def __init__(self, *, max_blocks: int = MAX_MESSAGE_BLOCKS, max_chars: int = MAX_BLOCKS_JSON) -> None:
         self.max_blocks, self.max_chars = max_blocks, max_chars
         self.blocks: list[Block] = []
-        self._sizes = 0  # Σ len(json.dumps(block)) + 2 per block: "[" + ", ".join(...) + "]"
-
-    @property
-    def chars(self) -> int:
-        return self._sizes if self.blocks else 2
+        # len(json.dumps(blocks)) as slack_sdk sends them: "[" + ", ".join(each) + "]" = Σ (len + 2).
+        self._sizes = 0
 
     @staticmethod
     def cost(blocks: Sequence[Block]) -> int:
