@@ -1,7 +1,8 @@
 """Slack Block Kit messages drawn in the terminal with Rich, for `digest --dry-run` and `demo`.
 
 Blocks come in their dict form (what slack_sdk's `Block.to_dict()` gives). Slack mrkdwn becomes Rich
-markup; everything a user typed is escaped on the way, so `[bold]` in an account name stays text.
+markup; everything a user typed is escaped on the way, so `[bold]` in an account name stays text, and
+every string is stripped of control characters and terminal escape sequences before it is drawn.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from bot.plaintext import flatten, without_controls
+
 Block = Mapping[str, Any]
 
 # Shortcodes our messages use, as emoji that are two cells wide in a terminal (no variation selector).
@@ -28,7 +31,8 @@ EMOJI = {
     "large_yellow_circle": "🟡", "calendar": "📅", "spiral_calendar_pad": "🗓", "bell": "🔔", "zzz": "💤",
     "rotating_light": "🚨", "hourglass_flowing_sand": "⏳", "telephone_receiver": "📞", "memo": "📝",
     "bar_chart": "📊", "busts_in_silhouette": "👥", "moneybag": "💰", "dart": "🎯", "mag": "🔍", "wave": "👋",
-    "tada": "🎉", "sunrise": "🌅", "information_source": "ℹ",
+    "tada": "🎉", "sunrise": "🌅", "information_source": "ℹ", "clipboard": "📋", "fast_forward": "⏩",
+    "umbrella_with_rain_drops": "☔",
 }
 # fmt: on
 BUTTON_STYLES = {
@@ -71,7 +75,7 @@ def render_message(
     console.print(
         Panel(
             message_renderable(blocks, text=text, names=names),
-            title=Text(title, style="bold"),
+            title=Text(flatten(title), style="bold"),
             title_align="left",
             border_style="bright_black",
         )
@@ -82,15 +86,26 @@ def message_renderable(
     blocks: Sequence[Block | Any], *, text: str, names: Mapping[str, str] | None = None
 ) -> RenderableType:
     """The blocks as one Rich renderable; the fallback `text` when there are no blocks."""
-    names = names or {}
-    dicts = [b.to_dict() if hasattr(b, "to_dict") else b for b in blocks]
+    names = {inert(k): inert(v) for k, v in (names or {}).items()}
+    dicts = [inert(b.to_dict() if hasattr(b, "to_dict") else b) for b in blocks]
     if not dicts:
-        return mrkdwn_text(text, names)
+        return mrkdwn_text(inert(text), names)
     return Group(*(_block(b, names) for b in dicts))
 
 
+def inert(value: Any) -> Any:
+    """Every string inside `value` without control characters or terminal escape sequences."""
+    if isinstance(value, str):
+        return without_controls(value, keep_newlines=True)
+    if isinstance(value, Mapping):
+        return {k: inert(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [inert(v) for v in value]
+    return value
+
+
 def mrkdwn_text(text: str, names: Mapping[str, str] | None = None) -> Text:
-    return Text.from_markup(mrkdwn_to_markup(text, names), emoji=False)
+    return Text.from_markup(mrkdwn_to_markup(without_controls(text, keep_newlines=True), names), emoji=False)
 
 
 def mrkdwn_to_markup(text: str, names: Mapping[str, str] | None = None) -> str:

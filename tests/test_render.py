@@ -179,3 +179,24 @@ def test_slack_sdk_block_objects_render_too() -> None:
 
 def test_unknown_blocks_are_named_not_dropped() -> None:
     assert "[video block]" in rendered([{"type": "video"}])
+
+
+HOSTILE = "Evil\x1b[31m Corp\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\x07\x08\r\nForged line\x9b2J"
+
+
+def test_control_characters_and_terminal_sequences_never_reach_the_terminal() -> None:
+    import io
+
+    out = io.StringIO()
+    console = Console(file=out, width=120, color_system=None, force_terminal=False)
+    blocks: list[Any] = [
+        {"type": "header", "text": {"type": "plain_text", "text": HOSTILE}},
+        mrkdwn(f"*{HOSTILE}* · <@U01DANA>"),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": HOSTILE}]},
+        {"type": "actions", "elements": [button(HOSTILE)]},
+    ]
+    render_message(console, title=f"DM — {HOSTILE}", blocks=blocks, text=HOSTILE, names={"U01DANA": HOSTILE})
+    render_message(console, title="no blocks", blocks=[], text=HOSTILE)
+    printed = out.getvalue()
+    assert not any(c in printed for c in "\x1b\x07\x08\r\x9b"), repr(printed)
+    assert "Evil Corp" in printed and "click" in printed

@@ -17,7 +17,7 @@ from bot.domain.usage import FeedAge
 from bot.models import Person, Team
 from bot.services import alerts, localtime, people, steps, teams
 from bot.services.usage import daily_values, detect, sparkline_window
-from bot.slack.blocks.common import Message
+from bot.slack.blocks.common import Message, RulesInForce
 from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
 
 CHANNEL_POST = "channel_post"
@@ -47,6 +47,7 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
     local = localtime.for_team(team, session=session, now=now)
     today = local.today
     rules = settings.decline_rules()
+    wording = RulesInForce.of(settings)
     detection = detect(session=session, today=today, rules=rules, team_id=team.id)
     alerts.refresh(session=session, detection=detection)
     found = alerts.declines(session=session, detection=detection, rules=rules)
@@ -66,7 +67,7 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
 
     out: list[Outgoing] = []
     if team.channel_id and (views or detection.feed.stale):
-        message = channel_post(team.name, today, views, owners, detection.feed)
+        message = channel_post(team.name, today, views, owners, detection.feed, wording, detection.dip)
         out.append(
             Outgoing(
                 CHANNEL_POST,
@@ -86,11 +87,10 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
         my_steps = [d for d in due if d.account.owner_id == person_id]
         if mine or my_steps:
             title = f"DM to {person.name} ({person.slack_user_id})"
-            out.append(
-                Outgoing(
-                    DM, person.slack_user_id, team.id, today, title, morning_dm(person, today, mine, my_steps)
-                )
+            message = morning_dm(
+                person, today, mine, my_steps, wording, feed=detection.feed, dip=detection.dip
             )
+            out.append(Outgoing(DM, person.slack_user_id, team.id, today, title, message))
     return TeamPlan(team.name, detection.feed, out)
 
 

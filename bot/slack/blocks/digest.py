@@ -6,16 +6,33 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock, PlainTextObject
+from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot.domain.usage import FeedAge, sparkline
+from bot.domain.backlog import backlog_plan
+from bot.domain.playbooks import NUDGE_AHEAD_DAYS
+from bot.domain.usage import FeedAge, FeedDip, sparkline
 from bot.models import Person
+from bot.plaintext import flatten
 from bot.services.alerts import Decline
 from bot.services.steps import DueStep
-from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, Message, context, escape, pack_lines, section
+from bot.slack.blocks.common import (
+    Budget,
+    Message,
+    RulesInForce,
+    button,
+    context,
+    escape,
+    header,
+    mention,
+    percent,
+    plural,
+    section,
+)
 from bot.slack.blocks.load import money
-from bot.slack.blocks.steps import step_buttons, step_line
+from bot.slack.blocks.steps import backlog_line, morning_order, overdue_count, step_buttons, step_line
 from bot.slack.ids import ActionId, AlertRef, alert_block_id
+
+APP_HOME = "csm-coach's App Home"
 
 
 @dataclass(frozen=True)
@@ -26,13 +43,17 @@ class DeclineView:
     values: Sequence[float]  # last weeks, one per day, for the sparkline
 
 
+def money_first(views: Sequence[DeclineView]) -> list[DeclineView]:
+    return sorted(views, key=lambda v: (-v.decline.at_risk, v.decline.account.name))
+
+
 def account_line(view: DeclineView, today: date) -> str:
     decline = view.decline
     days = decline.days_declining(today)
-    age = "new today" if days == 0 else f"declining for {days} day{'s' if days != 1 else ''}"
+    age = "new today" if days == 0 else f"declining for {plural(days, 'day')}"
     reached = ""
     if decline.alert.reached_out_by:
-        reached = f" · :white_check_mark: reached out (<@{decline.alert.reached_out_by}>)"
+        reached = f" · :white_check_mark: reached out ({mention(decline.alert.reached_out_by)})"
     return (
         f"*{escape(decline.account.name)}* · {money(decline.account.arr)} ARR · "
         f"*−{round(decline.alert.drop * 100)}%* `{sparkline(list(view.values))}` · {age}{reached}"
@@ -46,24 +67,53 @@ def stale_line(feed: FeedAge) -> str:
             "Import usage with `csm-coach import usage`."
         )
     return (
-        f":warning: The usage data is {feed.days_old} days old (newest day {feed.newest.isoformat()}), "
-        "so nothing is flagged today. A stale feed is not a drop: check the usage import."
+        f":warning: The usage data is {plural(feed.days_old or 0, 'day')} old (newest day "
+        f"{feed.newest.isoformat()}), so nothing is flagged today. A stale feed is not a drop: "
+        "check the usage import."
+    )
+
+
+def rule_line(rules: RulesInForce, dip: FeedDip | None) -> str:
+    """What "declining" means this morning, in the settings in force."""
+    if dip is None:
+        return f"down at least {rules.percent} over {rules.windows}"
+    return f"down at least {rules.percent} beyond the dip over {rules.windows}"
+
+
+def dip_line(dip: FeedDip, rules: RulesInForce) -> str:
+    return (
+        f":umbrella_with_rain_drops: Usage is down *{percent(dip.depth)} across the board* over "
+        f"{rules.windows} (a holiday or a tracking gap, not one customer), so only accounts falling "
+        f"at least {rules.percent} beyond it are flagged."
     )
 
 
 def channel_post(
-    team_name: str, today: date, views: Sequence[DeclineView], owners: Mapping[int, Person], feed: FeedAge
+    team_name: str,
+    today: date,
+    views: Sequence[DeclineView],
+    owners: Mapping[int, Person],
+    feed: FeedAge,
+    rules: RulesInForce,
+    dip: FeedDip | None = None,
 ) -> Message:
-    title = f"Usage drops · {team_name} · {today:%a %-d %b}"
+    """The team's declining accounts grouped by CSM, money at risk first, cut to fit with "+N more"."""
+    title = f"Usage drops · {flatten(team_name)} · {today:%a %-d %b}"
+    budget = Budget()
+    budget.add(header(title))
     if feed.stale:
         text = stale_line(feed)
-        return Message(
-            text=f"{team_name}: {text}", blocks=[HeaderBlock(text=PlainTextObject(text=title)), section(text)]
-        )
+        budget.add(section(text))
+        return budget.message(f"{escape(team_name)}: {text}")
+    views = money_first(views)
     at_risk = sum(v.decline.at_risk for v in views)
-    summary = (
-        f"*{len(views)} account{'s' if len(views) != 1 else ''}* used the product at least 30% less in the "
-        f"last 7 days than in the 28 before · *{money(at_risk)}* at risk (ARR × drop), money at risk first."
+    if dip is not None:
+        budget.add(context(dip_line(dip, rules)))
+    budget.add(
+        section(
+            f"*{plural(len(views), 'account')}* with usage {rule_line(rules, dip)} · "
+            f"*{money(at_risk)}* at risk (ARR × drop), money at risk first."
+        )
     )
     by_owner: dict[int, list[DeclineView]] = {}
     for view in views:
@@ -71,75 +121,112 @@ def channel_post(
     lines: list[str] = []
     for owner_id, group in sorted(by_owner.items(), key=lambda kv: -sum(v.decline.at_risk for v in kv[1])):
         owner = owners.get(owner_id)
-        who = (
-            f"<@{owner.slack_user_id}>"
-            if owner and owner.active
-            else escape(owner.name if owner else "unassigned")
+        who = mention(owner.slack_user_id) if owner and owner.active else escape(owner.name if owner else "")
+        heading = f"*{who or 'Unassigned'}* — {plural(len(group), 'account')}"
+        for k, view in enumerate(group):
+            # The CSM's name travels with their first account, so a cut never leaves a name alone.
+            lines.append(("" if k else heading + "\n") + f"    • {account_line(view, today)}")
+    pointer = context("Each CSM has their accounts in a DM with *Reached out* and *Snooze* buttons.")
+
+    def more(n: int) -> Block:
+        return context(
+            f"+{plural(n, 'more declining account')}: each CSM sees their whole list in {APP_HOME}."
         )
-        lines.append(f"*{who}* — {len(group)} account{'s' if len(group) != 1 else ''}")
-        lines.extend(f"    • {account_line(v, today)}" for v in group)
-    head = [HeaderBlock(text=PlainTextObject(text=title[:150])), section(summary)]
-    body, left_out = pack_lines(lines, max_blocks=MAX_MESSAGE_BLOCKS - len(head) - 2)
-    blocks = [*head, *body]
-    if left_out:
-        blocks.append(
-            context(f"+{left_out} more lines: each CSM sees their whole list in csm-coach's App Home.")
-        )
-    blocks.append(context("Each CSM has their accounts in a DM with *Reached out* and *Snooze* buttons."))
-    return Message(text=f"{title}: {len(views)} declining accounts, {money(at_risk)} at risk.", blocks=blocks)
+
+    budget.add_lines(lines, more, reserve=[pointer])
+    budget.add(pointer)
+    return budget.message(
+        f"{escape(title)}: {plural(len(views), 'declining account')}, {money(at_risk)} at risk."
+    )
 
 
-def alert_buttons(view: DeclineView) -> ActionsBlock:
+def alert_buttons(view: DeclineView, rules: RulesInForce) -> ActionsBlock:
     alert_id = view.decline.alert.id
     assert alert_id is not None
     value = AlertRef(alert_id=alert_id).model_dump_json()
     return ActionsBlock(
         block_id=alert_block_id(alert_id),
         elements=[
-            ButtonElement(
-                text="Reached out", action_id=ActionId.ALERT_REACHED_OUT, value=value, style="primary"
-            ),
-            ButtonElement(text="Snooze a week", action_id=ActionId.ALERT_SNOOZE, value=value),
+            button("Reached out", action_id=ActionId.ALERT_REACHED_OUT, value=value, style="primary"),
+            button(rules.snooze, action_id=ActionId.ALERT_SNOOZE, value=value),
         ],
     )
 
 
-def morning_dm(person: Person, today: date, views: Sequence[DeclineView], due: Sequence[DueStep]) -> Message:
-    """The one DM of the morning: declining accounts, then playbook steps due, each with its buttons."""
-    # Two blocks per item; share what fits, keeping room for both lists when both are long.
-    room = (MAX_MESSAGE_BLOCKS - 6) // 2
-    show_declines = min(len(views), room - min(len(due), room // 3))
-    show_steps = min(len(due), room - show_declines)
+def morning_dm(
+    person: Person,
+    today: date,
+    views: Sequence[DeclineView],
+    due: Sequence[DueStep],
+    rules: RulesInForce,
+    *,
+    feed: FeedAge | None = None,
+    dip: FeedDip | None = None,
+) -> Message:
+    """The one DM of the morning: a budget of declining accounts and steps, each with its buttons."""
+    views, due = money_first(views), morning_order(due, today)
     n, k = len(views), len(due)
-    parts = []
-    if n:
-        parts.append(f"{n} account{'s' if n != 1 else ''} to call")
+    parts = [plural(n, "account") + " to call"] if n else []
     if k:
-        parts.append(f"{k} playbook step{'s' if k != 1 else ''} due")
-    title = f"Good morning {person.name.split()[0]}: {' and '.join(parts)}"
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title[:150]))]
+        parts.append(plural(k, "playbook step") + " due")
+    first = (flatten(person.name).split() or ["there"])[0]
+    title = f"Good morning {first}: {' and '.join(parts) or 'nothing urgent'}"
+    budget = Budget()
+    budget.add(header(title))
+    if feed is not None and feed.stale:
+        budget.add(context(stale_line(feed)))
+    if dip is not None:
+        budget.add(context(dip_line(dip, rules)))
+
+    overdue = overdue_count(due, today)
+    plan = backlog_plan(overdue, per_week=rules.catchup_per_week, today=today)
+    # Room kept for the steps' intro, one step and the backlog line, whatever the declines take.
+    steps_intro = context(
+        f":clipboard: Playbook steps overdue or due within {NUDGE_AHEAD_DAYS} days: overdue first, the "
+        "account renewing soonest first."
+    )
+    backlog = context(backlog_line(plan, today)) if plan else None
+
+    def more_steps(left: int) -> Block:
+        return context(f"+{plural(left, 'more step')}: {APP_HOME} lists them all.")
+
+    tail: list[Block] = []
+    if due:
+        tail = [steps_intro, *step_blocks(due[0], today, rules), *([more_steps(k)] if k > 1 else [])]
+        tail += [backlog] if backlog else []
+
     if n:
         at_risk = sum(v.decline.at_risk for v in views)
-        blocks.append(
+        budget.add(
             context(
-                ":chart_with_downwards_trend: Usage down at least 30% over the last 7 days vs the 28 "
-                f"before · {money(at_risk)} at risk · money at risk first. A quick note offering help "
-                "often finds a bug or a new team member who is lost."
-            )
+                f":chart_with_downwards_trend: Usage {rule_line(rules, dip)} · {money(at_risk)} at risk · "
+                "money at risk first. A quick note offering help often finds a bug or a new team member "
+                "who is lost."
+            ),
+            reserve=tail,
         )
-        for view in views[:show_declines]:
-            blocks.append(section(account_line(view, today)))
-            blocks.append(alert_buttons(view))
-        if n > show_declines:
-            blocks.append(
-                context(f"+{n - show_declines} more declining accounts: csm-coach's App Home lists them all.")
-            )
+        budget.add_items(
+            views,
+            lambda v: [section(account_line(v, today)), alert_buttons(v, rules)],
+            lambda left: context(f"+{plural(left, 'more declining account')}: {APP_HOME} lists them all."),
+            limit=rules.dm_max_accounts,
+            reserve=tail,
+        )
     if k:
-        blocks.append(context(":clipboard: Playbook steps overdue or due within 7 days, most overdue first."))
-        for item in due[:show_steps]:
-            blocks.append(section(step_line(item, today)))
-            blocks.append(step_buttons(item.step))
-        if k > show_steps:
-            blocks.append(context(f"+{k - show_steps} more steps due: csm-coach's App Home lists them all."))
-    names = ", ".join([v.decline.account.name for v in views[:2]] + [d.account.name for d in due[:1]])
-    return Message(text=f"{title}: {names}{'…' if n + k > 3 else ''}", blocks=blocks)
+        budget.add(steps_intro)
+        shown = budget.add_items(
+            due,
+            lambda item: step_blocks(item, today, rules),
+            more_steps,
+            limit=rules.dm_max_steps,
+            reserve=[backlog] if backlog else [],
+        )
+        if backlog is not None and overdue > overdue_count(due[:shown], today):
+            budget.add(backlog)
+    names = [escape(v.decline.account.name) for v in views[:2]] + [escape(d.account.name) for d in due[:1]]
+    return budget.message(f"{escape(title)}: {', '.join(names)}{'…' if n + k > 3 else ''}")
+
+
+def step_blocks(item: DueStep, today: date, rules: RulesInForce) -> list[Block]:
+    """A step's line and its buttons."""
+    return [section(step_line(item, today)), step_buttons(item.step, rules)]

@@ -5,13 +5,29 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from slack_sdk.models.blocks import DividerBlock, HeaderBlock, PlainTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, DividerBlock, MarkdownTextObject, SectionBlock
 
+from bot.domain.backlog import backlog_plan
 from bot.domain.bands import BookLoad, Verdict, survey_position, totango_reference
 from bot.services.books import Book, Renewal
 from bot.services.steps import ReviewOutcomes
-from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, Message, context, escape, mrkdwn, pack_lines, section
+from bot.slack.blocks.common import (
+    Budget,
+    Message,
+    RulesInForce,
+    clip,
+    context,
+    escape,
+    header,
+    mention,
+    plain,
+    section,
+)
+from bot.slack.blocks.steps import backlog_line
+
+MAX_FIELD_TEXT = 2000
 
 VERDICT_ICON = {
     Verdict.OVER: ":red_circle:",
@@ -36,7 +52,7 @@ def headroom_line(load: BookLoad) -> str:
     main = load.main_segment
     if main is None or load.headroom is None:
         return "No accounts yet, so the whole band is free."
-    label = main.label
+    label = escape(main.label)
     if load.headroom < 0:
         return (
             f"*{accounts(-load.headroom)} over* the top of the band (counted in {label}, the main segment)."
@@ -96,9 +112,10 @@ class BookStatus:
     declining: int
     overdue_steps: int
     renewals: Sequence[Renewal]
+    today: date  # for the backlog plan's date
 
 
-def status_line(status: BookStatus) -> str:
+def status_line(status: BookStatus, rules: RulesInForce) -> str:
     declining = f"{status.declining} declining account{'s' if status.declining != 1 else ''}"
     overdue = f"{status.overdue_steps} overdue playbook step{'s' if status.overdue_steps != 1 else ''}"
     text = f"*Now:* {declining} · {overdue}"
@@ -107,38 +124,53 @@ def status_line(status: BookStatus) -> str:
             f"{escape(r.name)} ({money(r.arr)}, {r.renewal_date:%-d %b %Y})" for r in status.renewals
         )
         text += f"\n*Next renewals:* {upcoming}"
+    plan = backlog_plan(status.overdue_steps, per_week=rules.catchup_per_week, today=status.today)
+    if plan is not None and plan.overdue > rules.dm_max_steps:
+        text += "\n" + backlog_line(plan, status.today)
     return text
 
 
-def myload_message(book: Book, *, own: bool, status: BookStatus | None = None) -> Message:
+def myload_message(
+    book: Book, *, own: bool, rules: RulesInForce, status: BookStatus | None = None
+) -> Message:
     load = book.load
-    who = "Your" if own else f"{escape(book.person.name)}'s"
+    who = "Your" if own else f"{plain(book.person.name)}'s"
     title = f"{who} book: {accounts(load.total)}"
+    budget = Budget()
+    budget.add(header(title))
+    whose = "Your" if own else f"{escape(book.person.name)}'s"
+    fallback = f"{whose} book: {accounts(load.total)}"
     if load.total == 0:
         body = (
             f"{'You own' if own else escape(book.person.name) + ' owns'} no accounts yet. "
             "Accounts arrive with "
             "`csm-coach import accounts FILE.csv`, the `owner` column naming a Slack id or email."
         )
-        return Message(
-            text=f"{title}.", blocks=[HeaderBlock(text=PlainTextObject(text=title)), section(body)]
-        )
+        budget.add(section(body))
+        return budget.message(f"{fallback}.")
 
     fields = [
-        mrkdwn(f"*{s.band.label}*\n{accounts(s.count)} · band {s.band.low}–{s.band.high}")
+        MarkdownTextObject(
+            text=clip(
+                f"*{escape(s.band.label)}*\n{accounts(s.count)} · band {s.band.low}–{s.band.high}",
+                MAX_FIELD_TEXT,
+            )
+        )
         for s in load.segments
     ]
-    blocks = [
-        HeaderBlock(text=PlainTextObject(text=title[:150])),
+    blocks: list[Block] = [
         section(verdict_line(load)),
         SectionBlock(fields=fields[:10]),
         section(headroom_line(load)),
-        *([section(status_line(status))] if status else []),
+        *([section(status_line(status, rules))] if status else []),
         DividerBlock(),
         context(industry_context(book)),
     ]
-    text = f"{title} — {load.verdict.words} ({load.percent_of_top}% of the top of the band)."
-    return Message(text=text, blocks=blocks)
+    for block in blocks:
+        budget.add(block)
+    return budget.message(
+        f"{fallback} — {load.verdict.words} ({load.percent_of_top}% of the top of the band)."
+    )
 
 
 def outcomes_line(outcomes: Sequence[ReviewOutcomes], days: int) -> str:
@@ -156,7 +188,7 @@ def outcomes_line(outcomes: Sequence[ReviewOutcomes], days: int) -> str:
 
 def teamload_line(book: Book, outcomes: ReviewOutcomes | None = None) -> str:
     load = book.load
-    mix = ", ".join(f"{s.band.label} {s.count}" for s in load.segments) or "no accounts"
+    mix = ", ".join(f"{escape(s.band.label)} {s.count}" for s in load.segments) or "no accounts"
     if load.headroom is None:
         room = ""
     elif load.headroom < 0:
@@ -169,7 +201,7 @@ def teamload_line(book: Book, outcomes: ReviewOutcomes | None = None) -> str:
         reviews = f" · reviews {outcomes.done} ({outcomes.on_time} on time, {outcomes.expansion} expansion)"
     return (
         f"{VERDICT_ICON[load.verdict]} `{load.percent_of_top:>4}%` "
-        f"<@{book.person.slack_user_id}>{inactive} — "
+        f"{mention(book.person.slack_user_id)}{inactive} — "
         f"{accounts(load.total)} ({mix}) · {load.verdict.words}{room}{reviews}"
     )
 
@@ -180,26 +212,24 @@ def teamload_message(
     ordered = sorted(books, key=lambda b: (-b.load.load_at_top, b.person.name))
     total = sum(b.load.total for b in ordered)
     tally = {v: sum(1 for b in ordered if b.load.verdict is v) for v in Verdict}
-    title = f"Team {team_name}: {len(ordered)} CSMs, {accounts(total)}"
+    title = f"Team {plain(team_name)}: {len(ordered)} CSMs, {accounts(total)}"
     summary = (
         f"{tally[Verdict.OVER]} over band · {tally[Verdict.WITHIN]} within · {tally[Verdict.UNDER]} under"
     )
+    budget = Budget()
     if not ordered:
-        return Message(
-            text=f"Team {team_name} has no CSMs in the roster yet.",
-            blocks=[section(f"Team *{escape(team_name)}* has no CSMs in the roster yet.")],
-        )
-    head = [HeaderBlock(text=PlainTextObject(text=title[:150])), section(summary)]
+        budget.add(section(f"Team *{escape(team_name)}* has no CSMs in the roster yet."))
+        return budget.message(f"Team {escape(team_name)} has no CSMs in the roster yet.")
+    budget.add(header(title), section(summary))
     by_person = {o.person.id: o for o in outcomes}
     footer = context(
         "Sorted by load: share of one full book at the top of each segment's band. "
         + outcomes_line(outcomes, outcome_days)
     )
-    lines, left_out = pack_lines(
-        [teamload_line(b, by_person.get(b.person.id)) for b in ordered], max_blocks=MAX_MESSAGE_BLOCKS - 4
+    budget.add_lines(
+        [teamload_line(b, by_person.get(b.person.id)) for b in ordered],
+        lambda n: context(f"+{n:,} more CSMs with lower load not shown."),
+        reserve=[footer],
     )
-    blocks = [*head, *lines]
-    if left_out:
-        blocks.append(context(f"+{left_out} more CSMs with lower load not shown."))
-    blocks.append(footer)
-    return Message(text=f"{title} — {summary}.", blocks=blocks)
+    budget.add(footer)
+    return budget.message(f"Team {escape(team_name)}: {len(ordered)} CSMs, {accounts(total)} — {summary}.")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
-    ButtonElement,
     CheckboxesElement,
     InputBlock,
     Option,
@@ -14,16 +14,22 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.backlog import BacklogPlan
 from bot.domain.playbooks import Playbook, Step
 from bot.models import Account, PlaybookStep
 from bot.services.steps import DueStep
-from bot.slack.blocks.common import escape, section
+from bot.slack.blocks.common import RulesInForce, button, escape, plural, section
 from bot.slack.ids import ActionId, CallbackId, FieldId, ModalContext, StepRef, step_block_id
+
+
+def day_name(on: date, today: date) -> str:
+    """ "Tue 16 Mar", with the year when it is not this one."""
+    return f"{on:%a %-d %b}" + (f" {on.year}" if on.year != today.year else "")
 
 
 def when(due_on: date, today: date) -> str:
     days = (due_on - today).days
-    day = f"{due_on:%a %-d %b}" + (f" {due_on.year}" if due_on.year != today.year else "")
+    day = day_name(due_on, today)
     if days < 0:
         return f"due {day} · *{-days} day{'s' if days != -1 else ''} overdue*"
     if days == 0:
@@ -41,18 +47,46 @@ def step_line(due: DueStep, today: date) -> str:
     )
     if step is Step.REVIEW and due.step.sequence > 1:
         name += f" #{due.step.sequence}"
-    return f"*{escape(due.account.name)}* · {name} · {when(due.step.due_on, today)}"
+    line = f"*{escape(due.account.name)}* · {name} · {when(due.step.due_on, today)}"
+    renewal = due.account.renewal_date
+    if renewal is not None and due.step.due_on < today and renewal >= today:
+        line += f" · renews {day_name(renewal, today)}"  # why this overdue step comes first
+    return line
 
 
-def step_buttons(step: PlaybookStep) -> ActionsBlock:
+def morning_order(due: Sequence[DueStep], today: date) -> list[DueStep]:
+    """Overdue before due; among overdue the account renewing soonest first (no renewal date last)."""
+
+    def key(item: DueStep) -> tuple[bool, date, date, str, int]:
+        overdue = item.step.due_on < today
+        renewal = (item.account.renewal_date or date.max) if overdue else item.step.due_on
+        return (not overdue, renewal, item.step.due_on, item.account.name, item.step.id or 0)
+
+    return sorted(due, key=key)
+
+
+def overdue_count(due: Sequence[DueStep], today: date) -> int:
+    return sum(1 for d in due if d.step.due_on < today)
+
+
+def backlog_line(plan: BacklogPlan, today: date) -> str:
+    """ "the backlog of 38 clears by Tue 16 Mar at 3 a week", as SPEC §1 words it."""
+    return (
+        f":hourglass_flowing_sand: {plural(plan.overdue, 'playbook step')} overdue: the backlog of "
+        f"{plan.overdue:,} clears by {day_name(plan.clears_on, today)} at {plan.per_week} a week, "
+        "renewing accounts first."
+    )
+
+
+def step_buttons(step: PlaybookStep, rules: RulesInForce) -> ActionsBlock:
     assert step.id is not None
     value = StepRef(step_id=step.id).model_dump_json()
     return ActionsBlock(
         block_id=step_block_id(step.id),
         elements=[
-            ButtonElement(text="Mark done", action_id=ActionId.STEP_DONE, value=value, style="primary"),
-            ButtonElement(text="Snooze a week", action_id=ActionId.STEP_SNOOZE, value=value),
-            ButtonElement(text="Skip", action_id=ActionId.STEP_SKIP, value=value),
+            button("Mark done", action_id=ActionId.STEP_DONE, value=value, style="primary"),
+            button(rules.snooze, action_id=ActionId.STEP_SNOOZE, value=value),
+            button("Skip", action_id=ActionId.STEP_SKIP, value=value),
         ],
     )
 

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.models import Person
 from bot.services import alerts, books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
-from bot.slack.blocks.common import Message, escape, plain_message
+from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import BookStatus, myload_message
 
 
@@ -40,15 +40,17 @@ def book_message(
         ),
         overdue_steps=steps.overdue_count(session=session, today=today, owner_id=person.id),
         renewals=books.next_renewals(session=session, owner_id=person.id, today=today),
+        today=today,
     )
-    return myload_message(books.book_of(session=session, person=person), own=own, status=status)
+    book = books.book_of(session=session, person=person)
+    return myload_message(book, own=own, rules=RulesInForce.of(settings), status=status)
 
 
 def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
     user_id = command["user_id"]
     text = (command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
-        return help_blocks.MYLOAD_HELP
+        return help_blocks.myload_help(RulesInForce.of(settings))
     viewer = people.get_person(session=session, slack_user_id=user_id)
     if not text:
         if viewer is None or not viewer.active:

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.models import Role, Team
 from bot.services import books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
-from bot.slack.blocks.common import Message, escape, plain_message
+from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import teamload_message
 
 QUARTER_DAYS = 90
@@ -32,7 +32,7 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings, now
     user_id = command["user_id"]
     text = (command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
-        return help_blocks.TEAMLOAD_HELP
+        return help_blocks.teamload_help(RulesInForce.of(settings))
     viewer = people.get_person(session=session, slack_user_id=user_id)
     admin = people.is_admin(user_id, viewer, settings.csm_coach_admins)
     manager = viewer is not None and viewer.active and viewer.role == Role.MANAGER

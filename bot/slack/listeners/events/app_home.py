@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.services import alerts, books, localtime, people, steps
 from bot.services.usage import daily_values, sparkline_window
 from bot.slack.blocks import help as help_blocks
+from bot.slack.blocks.common import RulesInForce
 from bot.slack.blocks.digest import DeclineView
 from bot.slack.blocks.home import home_blocks
 
@@ -48,5 +49,5 @@ def publish_home(
         )
         views = [DeclineView(d, series.get(d.account.id or 0, [])) for d in found]
         due = steps.due_steps(session=session, today=today, owner_ids=[person.id])
-        blocks = home_blocks(book, today, views, due)
+        blocks = home_blocks(book, today, views, due, RulesInForce.of(settings))
     client.views_publish(user_id=user_id, view=View(type="home", blocks=blocks))
