@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from sqlmodel import Session
 
 from bot.config import Settings
@@ -14,16 +14,17 @@ from bot.services import alerts, books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import BookStatus, myload_message
+from bot.slack.work import Work, acknowledge, after_ack
 
 
 def register(app: App) -> None:
-    app.command("/myload")(handle_myload)
+    app.command("/myload")(ack=acknowledge, lazy=[after_ack(answer_myload)])
 
 
-def handle_myload(
-    ack: Ack, command: dict[str, Any], session: Session, settings: Settings, now: datetime
-) -> None:
-    ack(**answer(command, session=session, settings=settings, now=now).ephemeral())
+def answer_myload(work: Work) -> None:
+    with work.transaction() as session:
+        message = answer(work.body, session=session, settings=work.settings, now=work.now)
+    work.tell(message)
 
 
 def book_message(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from sqlmodel import Session
 
 from bot.config import Settings
@@ -14,18 +14,19 @@ from bot.services import books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import teamload_message
+from bot.slack.work import Work, acknowledge, after_ack
 
 QUARTER_DAYS = 90
 
 
 def register(app: App) -> None:
-    app.command("/teamload")(handle_teamload)
+    app.command("/teamload")(ack=acknowledge, lazy=[after_ack(answer_teamload)])
 
 
-def handle_teamload(
-    ack: Ack, command: dict[str, Any], session: Session, settings: Settings, now: datetime
-) -> None:
-    ack(**answer(command, session=session, settings=settings, now=now).ephemeral())
+def answer_teamload(work: Work) -> None:
+    with work.transaction() as session:  # `/teamload channel` writes; it is committed before the answer
+        message = answer(work.body, session=session, settings=work.settings, now=work.now)
+    work.tell(message)
 
 
 def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
@@ -72,13 +73,25 @@ def pick_a_team(*, session: Session, unknown: str | None = None) -> Message:
     return plain_message(f"{lead}Which team? Use `/teamload TEAM`. Teams: {names}.")
 
 
+def is_direct_message(command: dict[str, Any]) -> bool:
+    """A DM or a group DM: Slack names them `directmessage` and `mpdm-…`; DM ids start with D."""
+    channel_id = str(command.get("channel_id") or "")
+    channel_name = str(command.get("channel_name") or "")
+    return channel_id.startswith("D") or channel_name == "directmessage" or channel_name.startswith("mpdm-")
+
+
 def set_channel(command: dict[str, Any], *, team: Team | None, session: Session) -> Message:
     if team is None:
         return plain_message("You are not in a team of the roster, so there is no team channel to set.")
+    if is_direct_message(command):
+        return plain_message(
+            "A team's daily post goes to a channel, not a direct message. Run `/teamload channel` in the "
+            "channel where the team should get it; nothing was changed."
+        )
     team.channel_id = command["channel_id"]
     session.add(team)
     return plain_message(
         f"Team *{escape(team.name)}* gets its daily post in <#{team.channel_id}> at {team.post_time} "
-        f"({team.timezone or 'the team’s time zone'}). If I'm not in this channel yet, add me with "
+        f"({escape(team.timezone or 'the team’s time zone')}). If I'm not in this channel yet, add me with "
         "`/invite @csm-coach`."
     )
