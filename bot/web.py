@@ -108,7 +108,8 @@ def create_asgi(settings: Settings, *, engine: Engine, bolt: App) -> Starlette:
 
     def handle(body: bytes, request: Request, payload: dict[str, Any]) -> Response:
         if already_seen(payload):
-            log.info("event %s already received (retry %s): skipped", payload.get("event_id"), retry_of(request))
+            event_id, retry = payload.get("event_id"), request.headers.get("x-slack-retry-num") or "none"
+            log.info("event %s already received (retry %s): skipped", event_id, retry)
             return JSONResponse({"ok": True})
         bolt_request = BoltRequest(
             body=body.decode("utf-8"),
@@ -152,10 +153,6 @@ def create_asgi(settings: Settings, *, engine: Engine, bolt: App) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )
-
-
-def retry_of(request: Request) -> str:
-    return request.headers.get("x-slack-retry-num") or "none"
 
 
 def asgi_factory() -> Starlette:

@@ -2,9 +2,12 @@
 
 How a listener answers — the one rule for transactions on the Slack surface:
 
-1. **Ack first.** A listener's ack function only acks (a modal's may first check its fields, which
-   needs neither Slack nor the database). Slack gives an app 3 seconds; a slow Slack or a locked
-   database must not cost that. The work runs after the ack as a Bolt lazy listener (`after_ack`).
+1. **Ack first.** Slack gives an app 3 seconds; a slow Slack or a locked database must not cost that.
+   An interaction's ack function only acks (a modal's first checks its fields, which needs neither
+   Slack nor the database); its work runs after the ack as a Bolt lazy listener (`after_ack`). A
+   slash command's answer is its ack: it calls no Slack and only reads (SQLite readers never wait for
+   a writer; the one write, `/teamload channel`, waits 2 s at most), in tens of milliseconds at the
+   scale of SPEC §5 (docs/benchmarks.md).
 2. **Record, commit, then speak.** What the work records is written in one transaction
    (`with work.transaction() as session:`), which commits when the block ends; only then does it call
    Slack (edit the message, redraw App Home, open a modal, answer the command). No connection is held

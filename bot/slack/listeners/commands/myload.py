@@ -5,26 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.db import session_scope
 from bot.models import Person
 from bot.services import alerts, books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import BookStatus, myload_message
-from bot.slack.work import Work, acknowledge, after_ack
+from bot.slack.work import Scope
 
 
 def register(app: App) -> None:
-    app.command("/myload")(ack=acknowledge, lazy=[after_ack(answer_myload)])
+    app.command("/myload")(answer_myload)
 
 
-def answer_myload(work: Work) -> None:
-    with work.transaction() as session:
-        message = answer(work.body, session=session, settings=work.settings, now=work.now)
-    work.tell(message)
+def answer_myload(ack: Ack, command: dict[str, Any], scope: Scope) -> None:
+    """The answer is the ack (see bot/slack/app.py): no Slack call, and the database only read."""
+    with session_scope(scope.engine) as session:
+        message = answer(command, session=session, settings=scope.settings, now=scope.now)
+    ack(**message.ephemeral())
 
 
 def book_message(

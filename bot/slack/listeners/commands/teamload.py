@@ -5,28 +5,31 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.db import session_scope
 from bot.models import Role, Team
 from bot.services import books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import teamload_message
-from bot.slack.work import Work, acknowledge, after_ack
+from bot.slack.work import Scope
 
 QUARTER_DAYS = 90
 
 
 def register(app: App) -> None:
-    app.command("/teamload")(ack=acknowledge, lazy=[after_ack(answer_teamload)])
+    app.command("/teamload")(answer_teamload)
 
 
-def answer_teamload(work: Work) -> None:
-    with work.transaction() as session:  # `/teamload channel` writes; it is committed before the answer
-        message = answer(work.body, session=session, settings=work.settings, now=work.now)
-    work.tell(message)
+def answer_teamload(ack: Ack, command: dict[str, Any], scope: Scope) -> None:
+    """The answer is the ack (see bot/slack/app.py): no Slack call; `/teamload channel` is the one write,
+    committed before the answer says so."""
+    with session_scope(scope.engine) as session:
+        message = answer(command, session=session, settings=scope.settings, now=scope.now)
+    ack(**message.ephemeral())
 
 
 def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
