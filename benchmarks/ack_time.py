@@ -24,6 +24,7 @@ from pathlib import Path
 
 from _harness import Server, fresh_postgres, fresh_sqlite
 from sqlalchemy import Engine
+from sqlmodel import col, select
 
 from bot.db import session_scope
 from bot.models import Account, Alert, Person, Team
@@ -96,7 +97,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def slow_slack(app: signing.AppClient, slack: SlackStandIn, ids: list[int], args: argparse.Namespace) -> None:
+def slow_slack(
+    app: signing.AppClient, slack: SlackStandIn, engine: Engine, ids: list[int], args: argparse.Namespace
+) -> None:
     slack.hang("chat.update", times=len(ids), seconds=args.hang)
     results: list[tuple[float, int]] = []
     threads = []
@@ -114,13 +117,21 @@ def slow_slack(app: signing.AppClient, slack: SlackStandIn, ids: list[int], args
         f"ack p50 {statistics.median(seconds):.3f} s, p99 {percentile(seconds, 0.99):.3f} s, "
         f"max {max(seconds):.3f} s; HTTP {statuses}"
     )
-    deadline = time.monotonic() + args.hang + 20
-    while len(slack.calls("chat.update")) < len(ids) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    print(f"  chat.update calls that reached Slack: {len(slack.calls('chat.update'))} of {len(ids)}")
+    time.sleep(2 * args.hang + 2)  # every click's work done: an update, or the word that it failed
+    updated = {c.param("ts") for c in slack.calls("chat.update") if c.ok}
+    told = [c.text for c in slack.calls("chat.postEphemeral")]
+    with session_scope(engine) as session:
+        recorded = len(session.exec(select(Alert).where(col(Alert.reached_out_at).is_not(None))).all())
+    print(
+        f"  clicks recorded: {recorded} of {len(ids)}; messages updated: {len(updated)}; "
+        f"told 'recorded, but I couldn't update': {sum('Recorded, but' in t for t in told)}; "
+        f"'something went wrong': {sum('went wrong' in t for t in told)}"
+    )
 
 
-def locked_database(app: signing.AppClient, slack: SlackStandIn, path: Path, alert_id: int, hold: float) -> None:
+def locked_database(
+    app: signing.AppClient, slack: SlackStandIn, path: Path, alert_id: int, hold: float
+) -> None:
     slack.clear()
     holder = sqlite3.connect(path, timeout=1, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the write lock, as an import or the morning round holds it
@@ -130,13 +141,15 @@ def locked_database(app: signing.AppClient, slack: SlackStandIn, path: Path, ale
         time.sleep(max(0.0, hold - 0.1))
         holder.execute("ROLLBACK")
         holder.close()
-    time.sleep(1)
+    time.sleep(3)
     told = [c.text for c in slack.calls() if c.method in ("chat.postEphemeral", "chat.postMessage")]
     print(f"locked SQLite (write lock held {hold:.0f} s): ack {seconds:.3f} s, HTTP {status}; told {told}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pg-url", help="PostgreSQL URL (emptied!) instead of a SQLite file")
     parser.add_argument("--clicks", type=int, default=20)
     parser.add_argument("--spacing", type=float, default=0.25, help="seconds between two clicks")
@@ -158,8 +171,10 @@ def main() -> None:
         }
         server = Server(env=env, cwd=args.workdir / "cwd", log=args.workdir / "serve.log")
         try:
-            app = signing.AppClient(server.url, signing_secret=signing.SIGNING_SECRET, response_url=slack.response_url)
-            slow_slack(app, slack, ids[:-1], args)
+            app = signing.AppClient(
+                server.url, signing_secret=signing.SIGNING_SECRET, response_url=slack.response_url
+            )
+            slow_slack(app, slack, engine, ids[:-1], args)
             if not args.pg_url:
                 locked_database(app, slack, sqlite_path, ids[-1], args.lock)
         finally:
