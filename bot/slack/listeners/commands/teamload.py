@@ -15,6 +15,7 @@ from bot.services import books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import teamload_message
+from bot.slack.surfaces import LEAVER_REFUSAL
 from bot.slack.work import Scope
 
 QUARTER_DAYS = 90
@@ -38,6 +39,8 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings, now
     if text.lower() in {"help", "?", "-h", "--help"}:
         return help_blocks.TEAMLOAD_HELP
     viewer = people.get_person(session=session, slack_user_id=user_id)
+    if people.is_leaver(user_id, viewer, settings.csm_coach_admins):
+        return plain_message(LEAVER_REFUSAL)
     admin = people.is_admin(user_id, viewer, settings.csm_coach_admins)
     manager = viewer is not None and viewer.active and viewer.role == Role.MANAGER
     if not (admin or manager):
