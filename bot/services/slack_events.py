@@ -22,7 +22,8 @@ def first_sight(*, session: Session, event_id: str, now: datetime) -> bool:
         insert(SlackEvent)
         .values(event_id=event_id[:64], received_at=now)
         .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(col(SlackEvent.event_id))  # rowcount is -1 here with psycopg 3; a row back is certain
     )
-    written = session.exec(statement).rowcount  # type: ignore[call-overload]
+    written = session.exec(statement).first() is not None  # type: ignore[call-overload]
     session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < now - KEEP_FOR))  # type: ignore[call-overload]
-    return bool(written == 1)
+    return written
