@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, create_engine, event, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel
 
 log = logging.getLogger(__name__)
@@ -23,23 +24,67 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
     return url.startswith("sqlite")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    # WAL lets the web process read while an import or the morning round writes.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+# How long a write waits for another's lock. The round and the imports wait long: nobody is watching
+# them. A click waits briefly and answers "busy, try again in a moment" instead of hanging.
+BUSY_WAIT_SECONDS = 30.0
+REQUEST_BUSY_WAIT_SECONDS = 2.0
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
+
+
+def _sqlite_pragmas(busy_ms: int):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        # WAL lets the web process read while an import or the morning round writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+
+    return on_connect
 
 
 @lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
+def get_engine(url: str, *, busy_wait: float = BUSY_WAIT_SECONDS, pool_size: int = 5) -> Engine:
+    """One engine per (URL, waiting policy). `busy_wait`: seconds a write waits for a lock."""
+    busy_ms = round(busy_wait * 1000)
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": busy_wait},
+            pool_size=pool_size,
+            pool_timeout=busy_wait,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    if busy_wait >= BUSY_WAIT_SECONDS:
+        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10)
+    # No overflow: the pool has a connection per thread that can ask for one, so nobody queues for it.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=busy_wait,
+        connect_args={"options": f"-c lock_timeout={busy_ms}"},
+    )
+
+
+def request_engine(url: str, *, threads: int) -> Engine:
+    """The web process's engine: short lock waits, and a pooled connection for each of its `threads`."""
+    return get_engine(url, busy_wait=REQUEST_BUSY_WAIT_SECONDS, pool_size=threads)
+
+
+def is_busy(error: BaseException) -> bool:
+    """A lock or a pooled connection not had in time: the database is busy, not broken."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return True
+    message = str(error.orig).lower()
+    return "database is locked" in message or "database table is locked" in message
 
 
 @contextmanager

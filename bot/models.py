@@ -156,3 +156,15 @@ class PlaybookStep(SQLModel, table=True):
     next_outcomes: str | None = None  # review
     expansion_found: bool | None = None  # review
     skip_reason: str | None = Field(default=None, max_length=500)
+
+
+class SlackEvent(SQLModel, table=True):
+    """An Events API event already received: Slack's retries of it are acknowledged, not processed again.
+
+    In the database rather than in memory, so a retry that lands on another web process is caught too.
+    """
+
+    __tablename__ = "slack_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)

@@ -20,8 +20,8 @@ from bot.slack.app import create_app
 
 REPO = Path(__file__).parents[1]
 MANIFEST = REPO / "manifest.yml"
-# Slack's own schema lives in the `shared` folder beside the repository.
-SCHEMA = Path(__file__).parents[2] / "shared" / "slack" / "manifest.schema.1.0.0.json"
+# Slack's own schema, vendored with its MIT licence (tests/data/slack/manifest.schema.LICENSE).
+SCHEMA = Path(__file__).parent / "data" / "slack" / "manifest.schema.1.0.0.json"
 
 
 @pytest.fixture(scope="module")

@@ -72,9 +72,20 @@ def is_manager_of(viewer: Person | None, target: Person) -> bool:
     )
 
 
+def is_leaver(slack_user_id: str, person: Person | None, admins: frozenset[str]) -> bool:
+    """Left out of the latest team file (kept, inactive), and not an admin named in CSM_COACH_ADMINS."""
+    return slack_user_id not in admins and person is not None and not person.active
+
+
 def may_act_for(*, viewer_id: str, viewer: Person | None, target: Person, admins: frozenset[str]) -> bool:
+    """Only active roster members act (and the admins CSM_COACH_ADMINS names): a leaver's old buttons
+    stop working, even on their own accounts."""
+    if viewer_id in admins:
+        return True
+    if viewer is None or not viewer.active:
+        return False
     return (
-        viewer_id == target.slack_user_id
+        viewer.slack_user_id == target.slack_user_id
         or is_admin(viewer_id, viewer, admins)
         or is_manager_of(viewer, target)
     )

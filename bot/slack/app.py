@@ -1,35 +1,49 @@
-"""The Bolt app: one DB session per request, one error handler, the listeners."""
+"""The Bolt app: the request's scope in its context, one error path, the listeners.
+
+How a listener answers — the one rule for transactions on the Slack surface:
+
+1. **Ack first.** Slack gives an app 3 seconds; a slow Slack or a locked database must not cost that.
+   An interaction's ack function only acks (a modal's first checks its fields, which needs neither
+   Slack nor the database); its work runs after the ack as a Bolt lazy listener (`after_ack`). A
+   slash command's answer is its ack: it calls no Slack and only reads (SQLite readers never wait for
+   a writer; the one write, `/teamload channel`, waits 2 s at most), in tens of milliseconds at the
+   scale of SPEC §5 (docs/benchmarks.md).
+2. **Record, commit, then speak.** What the work records is written in one transaction
+   (`with work.transaction() as session:`), which commits when the block ends; only then does it call
+   Slack (edit the message, redraw App Home, open a modal, answer the command). No connection is held
+   across a Slack call.
+3. **Tell the truth.** Slack failing after the commit is reported as it is: "Recorded, but I couldn't
+   update the message" (`Work.show`), never "something went wrong". An error before the commit rolls
+   everything back, and the user hears it: a busy database ("try again in a moment": the request path
+   waits 2 s for a lock, never 30), a refusal, or an unexpected error with a reference to quote.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.db import session_scope
-from bot.errors import UserFacingError
-from bot.slack.blocks.common import Message, plain_message
-from bot.slack.client import make_client
+from bot.slack.client import make_request_client
 from bot.slack.listeners import actions, commands, events, views
+from bot.slack.work import SLACK_FAILURES, Scope, message_for
 
 log = logging.getLogger(__name__)
 
+# Bolt's threads for the work after the ack; the database pool has a connection for each (bot/web.py).
+LISTENER_THREADS = 8
+
 
 class RequestScopedApp(App):
-    """Each request's settings, moment and DB session in its context, the session around the listener.
-
-    Bolt runs the listeners only after every global middleware has returned, so a middleware cannot
-    hold the session open around them; `dispatch` can, and commits what the listener wrote.
-    """
+    """Each request's scope (engine, settings, moment) in its context, for its ack and its work alike."""
 
     def __init__(self, *, engine: Engine, settings: Settings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -37,11 +51,11 @@ class RequestScopedApp(App):
         self.coach_settings = settings
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        with session_scope(self.coach_engine) as session:
-            req.context["settings"] = self.coach_settings
-            req.context["now"] = datetime.now(UTC)  # the request's moment; everything below takes it as given
-            req.context["session"] = session
-            return super().dispatch(req)
+        # The request's moment: everything below takes it as given.
+        req.context["scope"] = Scope(
+            engine=self.coach_engine, settings=self.coach_settings, now=datetime.now(UTC)
+        )
+        return super().dispatch(req)
 
 
 def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False) -> App:
@@ -58,19 +72,21 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
         engine=engine,
         settings=settings,
         signing_secret=signing_secret,
-        client=make_client(settings),
+        client=make_request_client(settings),
         authorize=authorize,
-        # Answers are computed before the ack, so the DB session can wrap the whole request.
+        # With lazy listeners this runs each ack function in the request's own thread and returns its
+        # answer at once; the work queues for the listener threads. With False, Bolt would queue the ack
+        # functions too, behind slow work, and a burst of clicks during a slow Slack would miss 3 s.
         process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        # bot/web.py checks the signature on the raw bytes before parsing; Bolt checks it again.
         request_verification_enabled=not socket_mode,
     )
 
     @app.error
     def on_error(
         error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> BoltResponse | None:
-        if "session" in context:
-            context["session"].rollback()  # nothing of a failed request is kept
+    ) -> BoltResponse:
         return error_response(error, body, client)
 
     commands.register(app)
@@ -81,20 +97,8 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
 
 
 def error_response(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
-    """Domain errors reach the user as said; anything else is logged under a reference they can quote."""
-    if isinstance(error, UserFacingError):
-        message: Message = plain_message(str(error))
-    else:
-        ref = uuid.uuid4().hex[:8]
-        log.exception(
-            "unexpected error (ref %s) handling %s",
-            ref,
-            body.get("command") or body.get("type"),
-            exc_info=error,
-        )
-        message = plain_message(
-            f"Sorry, something went wrong on my side (ref `{ref}`). Please try again in a minute."
-        )
+    """An ack function failed: answer in the response where Slack allows it, else where the user is."""
+    message = message_for(error, context=str(body.get("command") or body.get("type") or "a request"))
     if "command" in body:
         return BoltResponse(
             status=200, body=message.ephemeral(), headers={"content-type": "application/json"}
@@ -106,22 +110,15 @@ def error_response(error: Exception, body: dict[str, Any], client: WebClient) ->
             return BoltResponse(
                 status=200, body=json.dumps(errors), headers={"content-type": "application/json"}
             )
-    tell_clicker(body, client, message)
-    return BoltResponse(status=200, body="")
-
-
-def tell_clicker(body: dict[str, Any], client: WebClient, message: Message) -> None:
-    """Ephemeral where the click happened; a DM from the app when it came from App Home."""
     user = (body.get("user") or {}).get("id")
     channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
-    if not user:
-        return
     try:
-        if channel:
+        if user and channel:
             client.chat_postEphemeral(
                 channel=channel, user=user, text=message.text, blocks=message.block_dicts()
             )
-        elif body.get("type") == "block_actions":
+        elif user:
             client.chat_postMessage(channel=user, text=message.text, blocks=message.block_dicts())
-    except SlackApiError:
+    except SLACK_FAILURES:
         log.warning("could not tell %s: %s", user, message.text)
+    return BoltResponse(status=200, body="")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from http.client import HTTPException
+from urllib.error import URLError
+
 from slack_sdk import WebClient
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -23,4 +27,38 @@ def retry_handlers() -> list:  # type: ignore[type-arg]
 def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
     return WebClient(
         token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers(), timeout=15
+    )
+
+
+# Calls made while a user waits on a click or a command: a slow Slack costs seconds, not a hang.
+REQUEST_TIMEOUT = 5
+# Calls Slack may receive twice with the same result: an edit, a tab, a DM channel's id.
+IDEMPOTENT_METHODS = frozenset({"chat.update", "views.publish", "views.update", "conversations.open"})
+
+
+class IdempotentRetryHandler(RetryHandler):
+    """One more try after a timeout, a reset or a 5xx, for idempotent calls only: a second
+    `chat.postEphemeral` after one whose fate is unknown could show the same words twice."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.rsplit("/", 1)[-1] not in IDEMPOTENT_METHODS:
+            return False
+        if error is not None:
+            return isinstance(error, TimeoutError | ConnectionError | URLError | HTTPException)
+        return response is not None and response.status_code >= 500
+
+
+def make_request_client(settings: Settings) -> WebClient:
+    """The client listeners get: short timeouts, no rate-limit sleeps (a 429 is told, not waited out)."""
+    return WebClient(
+        base_url=settings.slack_api_url,
+        retry_handlers=[IdempotentRetryHandler(max_retry_count=1)],
+        timeout=REQUEST_TIMEOUT,
     )

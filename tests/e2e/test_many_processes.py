@@ -106,6 +106,8 @@ def test_three_serves_and_two_clocks_send_each_message_once_and_record_each_clic
         lambda: click(apps[0], "U0ANA", channel, message, "alert-reached-out"),
         lambda: click(apps[1], "U0MIA", channel, message, "alert-reached-out"),
     )
+    # The work runs after the ack; Slack is called only after the commit, so an update means recorded.
+    updates = slack.wait_for("chat.update", count=2)
     silverline = session.exec(select(Account).where(Account.external_id == "SILENT")).one()
     session.expire_all()
     alert = session.exec(select(Alert).where(Alert.account_id == silverline.id)).one()
@@ -113,7 +115,7 @@ def test_three_serves_and_two_clocks_send_each_message_once_and_record_each_clic
     assert first in ("U0ANA", "U0MIA") and alert.reached_out_at is not None
     second = "U0MIA" if first == "U0ANA" else "U0ANA"
     # Both see the line turned into the one outreach recorded; the other clicker hears who was first.
-    updates = slack.wait_for("chat.update", count=2)
+    slack.wait_for("chat.postEphemeral")
     assert len(updates) == 2 and all(u.param("channel") == channel and u.param("ts") == ts for u in updates)
     for update in updates:
         assert f"Reached out — <@{first}>" in message_text({"blocks": update.blocks})
@@ -138,6 +140,7 @@ def test_three_serves_and_two_clocks_send_each_message_once_and_record_each_clic
 
     answers = at_once(lambda: done(apps[1], "U0ANA"), lambda: done(apps[2], "U0MIA"))
     assert [a.status for a in answers] == [200, 200]
+    settled = slack.wait_for("chat.update", count=2)  # after each submission's commit
     session.expire_all()
     reviews = session.exec(
         select(PlaybookStep)
@@ -147,7 +150,7 @@ def test_three_serves_and_two_clocks_send_each_message_once_and_record_each_clic
     assert [(r.sequence, r.status) for r in reviews] == [(1, "done"), (2, "open")]
     done_by = reviews[0].completed_by
     assert done_by in ("U0ANA", "U0MIA") and reviews[0].results_reviewed == f"Reviewed by {done_by}"
-    for update in slack.wait_for("chat.update", count=2):  # the DM as it now stands: both lines settled
+    for update in settled:  # the DM as it now stands: both lines settled
         text = message_text({"blocks": update.blocks})
         assert f"Done — <@{done_by}>" in text and f"Reached out — <@{first}>" in text
     assert_nobody_saw_an_error(slack, apps)

@@ -1,16 +1,15 @@
-"""Where a button was clicked (a message or App Home), and how to answer there."""
+"""Where a button was clicked (a message or App Home), and what showing the result there takes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.config import Settings
-from bot.slack.surfaces import edit_line
+from bot.slack.listeners.events.app_home import HomeRefresh
+from bot.slack.surfaces import stage_line
+from bot.slack.work import Scope, Shown
 
 
 @dataclass(frozen=True)
@@ -35,21 +34,11 @@ class Click:
             trigger_id=body.get("trigger_id"),
         )
 
-    def show(
-        self,
-        *,
-        session: Session,
-        client: WebClient,
-        settings: Settings,
-        now: datetime,
-        block_id: str,
-        note: dict[str, Any],
-    ) -> None:
-        """The message's line becomes `note`; in App Home the whole tab is refreshed."""
+    def stage(self, *, session: Session, scope: Scope, block_id: str, note: dict[str, Any]) -> Shown | None:
+        """Inside the click's transaction: the message's line becomes `note`, or App Home is redrawn."""
         if self.channel and self.ts:
-            edit_line(
+            return stage_line(
                 session=session,
-                client=client,
                 channel=self.channel,
                 ts=self.ts,
                 block_id=block_id,
@@ -57,14 +46,10 @@ class Click:
                 shown=self.shown,
                 text=self.text,
             )
-        else:
-            from bot.slack.listeners.events.app_home import publish_home
+        return HomeRefresh(user_id=self.user_id, settings=scope.settings, now=scope.now)
 
-            publish_home(session=session, client=client, settings=settings, user_id=self.user_id, now=now)
 
-    def tell(self, client: WebClient, text: str) -> None:
-        """A word only the clicker sees."""
-        if self.channel:
-            client.chat_postEphemeral(channel=self.channel, user=self.user_id, text=text)
-        else:
-            client.chat_postMessage(channel=self.user_id, text=text)
+def button_value(body: dict[str, Any]) -> tuple[str, str]:
+    """(action_id, value) of the button clicked."""
+    action = (body.get("actions") or [{}])[0]
+    return str(action.get("action_id") or ""), str(action.get("value") or "")

@@ -9,21 +9,24 @@ from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.db import session_scope
 from bot.models import Person
 from bot.services import alerts, books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import BookStatus, myload_message
+from bot.slack.work import Scope
 
 
 def register(app: App) -> None:
-    app.command("/myload")(handle_myload)
+    app.command("/myload")(answer_myload)
 
 
-def handle_myload(
-    ack: Ack, command: dict[str, Any], session: Session, settings: Settings, now: datetime
-) -> None:
-    ack(**answer(command, session=session, settings=settings, now=now).ephemeral())
+def answer_myload(ack: Ack, command: dict[str, Any], scope: Scope) -> None:
+    """The answer is the ack (see bot/slack/app.py): no Slack call, and the database only read."""
+    with session_scope(scope.engine) as session:
+        message = answer(command, session=session, settings=scope.settings, now=scope.now)
+    ack(**message.ephemeral())
 
 
 def book_message(

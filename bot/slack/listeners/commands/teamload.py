@@ -9,23 +9,28 @@ from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.db import session_scope
 from bot.models import Role, Team
 from bot.services import books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import teamload_message
+from bot.slack.surfaces import LEAVER_REFUSAL
+from bot.slack.work import Scope
 
 QUARTER_DAYS = 90
 
 
 def register(app: App) -> None:
-    app.command("/teamload")(handle_teamload)
+    app.command("/teamload")(answer_teamload)
 
 
-def handle_teamload(
-    ack: Ack, command: dict[str, Any], session: Session, settings: Settings, now: datetime
-) -> None:
-    ack(**answer(command, session=session, settings=settings, now=now).ephemeral())
+def answer_teamload(ack: Ack, command: dict[str, Any], scope: Scope) -> None:
+    """The answer is the ack (see bot/slack/app.py): no Slack call; `/teamload channel` is the one write,
+    committed before the answer says so."""
+    with session_scope(scope.engine) as session:
+        message = answer(command, session=session, settings=scope.settings, now=scope.now)
+    ack(**message.ephemeral())
 
 
 def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
@@ -34,6 +39,8 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings, now
     if text.lower() in {"help", "?", "-h", "--help"}:
         return help_blocks.teamload_help(RulesInForce.of(settings))
     viewer = people.get_person(session=session, slack_user_id=user_id)
+    if people.is_leaver(user_id, viewer, settings.csm_coach_admins):
+        return plain_message(LEAVER_REFUSAL)
     admin = people.is_admin(user_id, viewer, settings.csm_coach_admins)
     manager = viewer is not None and viewer.active and viewer.role == Role.MANAGER
     if not (admin or manager):
@@ -72,13 +79,25 @@ def pick_a_team(*, session: Session, unknown: str | None = None) -> Message:
     return plain_message(f"{lead}Which team? Use `/teamload TEAM`. Teams: {names}.")
 
 
+def is_direct_message(command: dict[str, Any]) -> bool:
+    """A DM or a group DM: Slack names them `directmessage` and `mpdm-…`; DM ids start with D."""
+    channel_id = str(command.get("channel_id") or "")
+    channel_name = str(command.get("channel_name") or "")
+    return channel_id.startswith("D") or channel_name == "directmessage" or channel_name.startswith("mpdm-")
+
+
 def set_channel(command: dict[str, Any], *, team: Team | None, session: Session) -> Message:
     if team is None:
         return plain_message("You are not in a team of the roster, so there is no team channel to set.")
+    if is_direct_message(command):
+        return plain_message(
+            "A team's daily post goes to a channel, not a direct message. Run `/teamload channel` in the "
+            "channel where the team should get it; nothing was changed."
+        )
     team.channel_id = command["channel_id"]
     session.add(team)
     return plain_message(
         f"Team *{escape(team.name)}* gets its daily post in <#{team.channel_id}> at {team.post_time} "
-        f"({team.timezone or 'the team’s time zone'}). If I'm not in this channel yet, add me with "
+        f"({escape(team.timezone or 'the team’s time zone')}). If I'm not in this channel yet, add me with "
         "`/invite @csm-coach`."
     )

@@ -2,38 +2,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.db import session_scope
 from bot.services import alerts, books, localtime, people, steps
 from bot.services.usage import daily_values, sparkline_window
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import RulesInForce
 from bot.slack.blocks.digest import DeclineView
 from bot.slack.blocks.home import home_blocks
+from bot.slack.work import Work, acknowledge, after_ack
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(handle_app_home_opened)
+    app.event("app_home_opened")(ack=acknowledge, lazy=[after_ack(open_home, tell_errors=False)])
 
 
-def handle_app_home_opened(
-    event: dict[str, Any], client: WebClient, session: Session, settings: Settings, now: datetime
-) -> None:
-    if event.get("tab", "home") != "home":
+def open_home(work: Work) -> None:
+    event = work.body.get("event") or {}
+    if event.get("tab", "home") != "home" or not event.get("user"):
         return
-    publish_home(session=session, client=client, settings=settings, user_id=event["user"], now=now)
+    HomeRefresh(user_id=str(event["user"]), settings=work.settings, now=work.now).send(
+        work.client, work.scope.engine
+    )
 
 
-def publish_home(
-    *, session: Session, client: WebClient, settings: Settings, user_id: str, now: datetime
-) -> None:
+@dataclass(frozen=True)
+class HomeRefresh:
+    """The user's App Home redrawn: read in a session of its own, published once that is closed."""
+
+    user_id: str
+    settings: Settings
+    now: datetime
+
+    def send(self, client: WebClient, engine: Engine) -> None:
+        with session_scope(engine) as session:
+            view = home_view(session=session, settings=self.settings, user_id=self.user_id, now=self.now)
+        client.views_publish(user_id=self.user_id, view=view)
+
+
+def home_view(*, session: Session, settings: Settings, user_id: str, now: datetime) -> View:
     person = people.get_person(session=session, slack_user_id=user_id)
     if person is None or not person.active or person.id is None:
         blocks = help_blocks.not_in_roster(user_id).blocks
@@ -50,4 +66,4 @@ def publish_home(
         views = [DeclineView(d, series.get(d.account.id or 0, [])) for d in found]
         due = steps.due_steps(session=session, today=today, owner_ids=[person.id])
         blocks = home_blocks(book, today, views, due, RulesInForce.of(settings))
-    client.views_publish(user_id=user_id, view=View(type="home", blocks=blocks))
+    return View(type="home", blocks=blocks)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk import WebClient
-from sqlmodel import Session
 
-from bot.config import Settings
 from bot.domain.playbooks import Step
+from bot.errors import UserFacingError
 from bot.models import PlaybookStep
 from bot.services import steps
 from bot.slack.blocks.common import context
@@ -18,13 +15,14 @@ from bot.slack.ids import CallbackId, FieldId, ModalContext, step_block_id
 from bot.slack.listeners.actions.steps import closed_note
 from bot.slack.listeners.actions.where import Click
 from bot.slack.surfaces import authorised_account
+from bot.slack.work import Work, after_ack
 
 MAX_OUTCOME = 300
 
 
 def register(app: App) -> None:
-    app.view(CallbackId.STEP_DONE_MODAL)(handle_step_done)
-    app.view(CallbackId.STEP_SKIP_MODAL)(handle_step_done)
+    for callback_id in (CallbackId.STEP_DONE_MODAL, CallbackId.STEP_SKIP_MODAL):
+        app.view(callback_id)(ack=check_fields, lazy=[after_ack(record_form)])
 
 
 def field(values: dict[str, Any], block_id: str) -> str:
@@ -62,61 +60,57 @@ def validate(kind: Step, values: dict[str, Any]) -> tuple[dict[str, str], dict[s
     }
 
 
-def handle_step_done(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    settings: Settings,
-    now: datetime,
-) -> None:
-    meta = ModalContext.model_validate_json(view.get("private_metadata") or "{}")
-    user_id = body["user"]["id"]
-    step = session.get(PlaybookStep, meta.step_id)
-    if step is None:
-        ack(response_action="errors", errors={_first_block(view): "This playbook step no longer exists."})
-        return
-    account, _, zone = authorised_account(
-        session=session, user_id=user_id, account_id=step.account_id, settings=settings
-    )
-    today = now.astimezone(zone).date()
-    values = view["state"]["values"]
+def check_fields(ack: Ack, view: dict[str, Any]) -> None:
+    """The form's errors at once, from the fields alone: the ack needs neither Slack nor the database."""
     if view.get("callback_id") == CallbackId.STEP_SKIP_MODAL:
         ack()
-        reason = field(values, FieldId.SKIP_REASON)[:500] or None
-        # A resubmitted modal finds the step closed and records nothing more.
-        if steps.skip(session=session, step=step, by=user_id, now=now, today=today, reason=reason):
-            session.commit()
+        return
+    errors, _ = validate(form_kind(view["state"]["values"]), view["state"]["values"])
+    if errors:
+        ack(response_action="errors", errors=errors)
     else:
-        errors, fields = validate(Step(step.step), values)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
         ack()
-        if steps.complete(
-            session=session,
-            step=step,
-            account=account,
-            by=user_id,
-            now=now,
-            today=today,
-            cadence=settings.review_cadence_days,
-            **fields,
-        ):
-            session.commit()
-    click = Click(user_id=user_id, channel=meta.channel, ts=meta.ts, shown=[], text=None, trigger_id=None)
-    note = context(closed_note(step, zone)).to_dict()
-    click.show(
-        session=session,
-        client=client,
-        settings=settings,
-        now=now,
-        block_id=step_block_id(meta.step_id),
-        note=note,
-    )
 
 
-def _first_block(view: dict[str, Any]) -> str:
-    blocks = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
-    return blocks[0] if blocks else FieldId.OUTCOME_1
+def form_kind(values: dict[str, Any]) -> Step:
+    """A master plan's form asks for outcomes; a review's for results (Slack sends every input's block)."""
+    return Step.MASTER_PLAN if FieldId.OUTCOME_1 in values else Step.REVIEW
+
+
+def record_form(work: Work) -> None:
+    view = work.body["view"]
+    meta = ModalContext.model_validate_json(view.get("private_metadata") or "{}")
+    user_id, now = work.user_id, work.now
+    values = view["state"]["values"]
+    with work.transaction() as session:
+        step = session.get(PlaybookStep, meta.step_id)
+        if step is None:
+            raise UserFacingError("This playbook step no longer exists; nothing was recorded.")
+        account, _, zone = authorised_account(
+            session=session, user_id=user_id, account_id=step.account_id, settings=work.settings
+        )
+        today = now.astimezone(zone).date()
+        # A resubmitted modal finds the step closed and records nothing more.
+        if view.get("callback_id") == CallbackId.STEP_SKIP_MODAL:
+            reason = field(values, FieldId.SKIP_REASON)[:500] or None
+            steps.skip(session=session, step=step, by=user_id, now=now, today=today, reason=reason)
+        else:
+            errors, fields = validate(Step(step.step), values)
+            if errors:
+                raise UserFacingError("That form is not the one this step needs; nothing was recorded.")
+            steps.complete(
+                session=session,
+                step=step,
+                account=account,
+                by=user_id,
+                now=now,
+                today=today,
+                cadence=work.settings.review_cadence_days,
+                **fields,
+            )
+        click = Click(user_id=user_id, channel=meta.channel, ts=meta.ts, shown=[], text=None, trigger_id=None)
+        note = context(closed_note(step, zone)).to_dict()
+        shown = click.stage(
+            session=session, scope=work.scope, block_id=step_block_id(meta.step_id), note=note
+        )
+    work.show(shown)
