@@ -12,9 +12,8 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.jobs.compose import DM, plan_round
-from bot.slack.client import make_client
 from bot.slack.listeners.commands import myload
-from bot.slack.listeners.events.app_home import publish_home
+from bot.slack.listeners.events.app_home import home_view
 from tests import factories
 from tests.blockcheck import assert_valid_message, assert_valid_view, message_text
 from tests.e2e.slack_standin import SlackStandIn
@@ -81,10 +80,7 @@ def test_app_home_and_myload_show_the_same_plan(
     backlog: Engine, session: Session, slack: SlackStandIn
 ) -> None:
     plan_round(engine=backlog, now=NOW, settings=SETTINGS, team_name=None, commit=True)  # makes the steps
-    client = make_client(Settings(_env_file=None, slack_api_url=slack.base_url), token="xoxb-test")
-    publish_home(session=session, client=client, settings=SETTINGS, user_id="U0ANA", now=NOW)
-    (published,) = slack.calls("views.publish")
-    view = published.param("view")
+    view = home_view(session=session, settings=SETTINGS, user_id="U0ANA", now=NOW).to_dict()
     assert_valid_view(view)
     home = message_text({"blocks": view["blocks"]})
     plan = "the backlog of 60 clears by Mon 12 Apr 2027 at 3 a week"
