@@ -8,11 +8,14 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.config import Settings
 
+ROUND_TIMEOUT_SECONDS = 15
 
-def retry_handlers() -> list:  # type: ignore[type-arg]
+
+def retry_handlers() -> list[RetryHandler]:
     return [
         RateLimitErrorRetryHandler(max_retry_count=5),
         ServerErrorRetryHandler(max_retry_count=3),
@@ -23,4 +26,21 @@ def retry_handlers() -> list:  # type: ignore[type-arg]
 def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
     return WebClient(
         token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers(), timeout=15
+    )
+
+
+def make_round_client(
+    settings: Settings, *, token: str | None = None, timeout: int = ROUND_TIMEOUT_SECONDS
+) -> WebClient:
+    """The morning round's client: it only retries a 429, which Slack answers before doing anything.
+
+    `chat.postMessage` is not idempotent: after a 5xx, a reset connection or a timeout Slack may
+    already have posted the message, so a retry could post it twice. Those outcomes reach the
+    round, which records them as in doubt and never sends them again.
+    """
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+        timeout=timeout,
     )
