@@ -21,7 +21,7 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import ColumnElement, Engine, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col, select
 
 from bot.db import session_scope
@@ -80,6 +80,13 @@ class RoundSummary:
         return text
 
 
+def describe(exc: BaseException) -> str:
+    """One line for the summary: the database's own words, without SQLAlchemy's statement dump."""
+    if isinstance(exc, DBAPIError):
+        return f"database: {str(exc.orig).strip().splitlines()[0]}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _key(out: Outgoing) -> list[ColumnElement[bool]]:
     """The row of `out`: a post is one per team (teams may share a channel), the rest one per recipient."""
     where = [
@@ -108,8 +115,8 @@ def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
                     )
                 )
             return None
-        except IntegrityError:
-            pass
+        except IntegrityError as exc:
+            refused = exc
         retried = session.exec(  # type: ignore[call-overload]
             update(Delivery)
             .where(
@@ -126,7 +133,9 @@ def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
         )
         if retried.rowcount == 1:
             return None
-        status = session.exec(select(Delivery.status).where(*_key(out))).one()
+        status = session.exec(select(Delivery.status).where(*_key(out))).first()
+        if status is None:  # not a row already there: some other constraint refused the claim
+            raise refused
     return {
         DeliveryStatus.SENT: "already sent",
         DeliveryStatus.REFUSED: "refused",
@@ -199,13 +208,13 @@ def deliver(
         blocks = out.message.block_dicts()
     except Exception as exc:  # noqa: BLE001 - a message that cannot be built is refused, not the round
         log.exception("%s could not be built", out.title)
-        summary.note("refused", out.title, f"could not be built: {exc}")
+        summary.note("refused", out.title, f"could not be built ({describe(exc)})")
         return
     try:
         taken = claim(engine=engine, out=out, now=now)
     except Exception as exc:  # noqa: BLE001 - nothing was sent: the next attempt tries again
         log.exception("%s could not be claimed", out.title)
-        summary.note("failed", out.title, f"database: {exc}")
+        summary.note("failed", out.title, describe(exc))
         summary.retry = True
         return
     if taken is not None:
@@ -237,4 +246,6 @@ def _record(
         finish(engine=engine, out=out, now=now, status=status, **values)
     except Exception as exc:  # noqa: BLE001 - the row stays `sending`: in doubt, never sent again
         log.exception("%s: could not record %s", out.title, status)
-        summary.failures.append(f"{out.title}: {status} but not recorded ({exc}); it counts as in doubt")
+        summary.failures.append(
+            f"{out.title}: {status} but not recorded ({describe(exc)}); it counts as in doubt"
+        )

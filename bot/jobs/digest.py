@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.jobs import rounds
 from bot.jobs.compose import plan_team, select_teams
-from bot.jobs.deliver import RoundSummary, deliver
+from bot.jobs.deliver import RoundSummary, deliver, describe
 from bot.models import Team
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,9 @@ def run_team(
             return None
     except Exception as exc:  # noqa: BLE001 - no record taken: the next catch-up tries again
         log.exception("team %s: the round could not start", team_id)
-        summary.note("failed", f"team {team_id}", f"the round could not start ({exc}); tried again later")
+        summary.note(
+            "failed", f"team {team_id}", f"the round could not start ({describe(exc)}); tried again later"
+        )
         summary.retry = True
         return summary
     try:
@@ -123,7 +125,7 @@ def run_team(
             plan = plan_team(session=session, team=team, now=now, settings=settings)
     except Exception as exc:  # noqa: BLE001 - one team's failure never stops the next team
         log.exception("team %s: the round could not be composed", name)
-        summary.failures.append(f"team {name}: not composed ({type(exc).__name__}: {exc}); tried again later")
+        summary.failures.append(f"team {name}: not composed ({describe(exc)}); tried again later")
         summary.retry = True
     else:
         if plan.feed.stale:
