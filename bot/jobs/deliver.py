@@ -163,7 +163,7 @@ def judge(exc: Exception) -> tuple[DeliveryStatus, str]:
         if code >= 500 or error in IN_DOUBT_ERRORS:
             return DeliveryStatus.IN_DOUBT, f"{reason} (HTTP {code}): Slack may have posted it"
         if error in CONTENT_REFUSALS:
-            messages = (exc.response.data or {}).get("response_metadata", {}).get("messages")  # type: ignore[union-attr]
+            messages = data.get("response_metadata", {}).get("messages") if isinstance(data, dict) else None
             return DeliveryStatus.REFUSED, reason + (f" ({'; '.join(messages)})" if messages else "")
         return DeliveryStatus.FAILED, reason
     # Refused or unresolved before anything was sent: Slack never saw the message.
