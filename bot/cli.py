@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -26,7 +25,8 @@ from bot.db import get_engine, migrate, refresh_statistics, session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import CsvError, ImportResult
 from bot.jobs.scheduler import configure as configure_scheduler
-from bot.slack.client import make_client
+from bot.jobs.stopping import Stopper
+from bot.slack.client import make_round_client
 
 app = typer.Typer(
     name="csm-coach",
@@ -96,24 +96,37 @@ def run() -> None:
     settings.require("slack_bot_token", "slack_app_token")
     engine = ready_engine(settings)
     bolt = create_app(settings, engine=engine, socket_mode=True)
-    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings)
+    stopper = Stopper()
+    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
+    handler = SocketModeHandler(bolt, settings.secret("slack_app_token"))
+    stopper.install()
     scheduler.start()
     try:
-        SocketModeHandler(bolt, settings.secret("slack_app_token")).start()
+        handler.connect()
+        stopper.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        handler.close()
+        stopper.stop(scheduler)
 
 
 @app.command()
 def clock() -> None:
-    """The scheduler alone: each team's morning round at its post time (run one per deployment)."""
+    """The scheduler alone: each team's morning round at its post time (run one per deployment).
+
+    On start and every two minutes it also sends the round of any team whose post time has passed
+    today and whose round has not gone out; on SIGTERM it finishes the message in flight and exits.
+    """
     settings = get_settings()
     settings.require("slack_bot_token")
     engine = ready_engine(settings)
-    scheduler = configure_scheduler(BlockingScheduler(), engine, settings)
+    stopper = Stopper()
+    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
     for job in scheduler.get_jobs():
-        console.print(f"{job.name}: {job.trigger}")
+        console.print(f"{job.name}: {job.trigger}", soft_wrap=True, markup=False)
+    stopper.install()
     scheduler.start()
+    stopper.wait()
+    stopper.stop(scheduler)
 
 
 @app.command()
@@ -149,10 +162,10 @@ def digest(
                     console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text
                 )
         return
-    client = make_client(settings, token=settings.secret("slack_bot_token"))
+    client = make_round_client(settings, token=settings.secret("slack_bot_token"))
     summary = morning_round(engine=engine, client=client, now=now, settings=settings, team_name=team)
     console.print(summary.line(), soft_wrap=True, markup=False)
-    if summary.outcomes["failed"]:
+    if summary.outcomes["failed"] or summary.outcomes["refused"]:
         raise typer.Exit(code=3)
 
 

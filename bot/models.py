@@ -110,17 +110,52 @@ class Alert(SQLModel, table=True):
     reached_out_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+class DeliveryStatus(StrEnum):
+    """Where one message of the round stands; only FAILED is ever sent again."""
+
+    SENDING = "sending"  # claimed; a row left here by a killed process is in doubt
+    SENT = "sent"
+    FAILED = "failed"  # a definite refusal (channel_not_found, ratelimited, refused connection)
+    IN_DOUBT = "in_doubt"  # a timeout, a reset connection or a 5xx: Slack may have posted it
+    REFUSED = "refused"  # Slack refused the content itself: the same message would be refused again
+
+
+# A channel post is one per team (two teams may share a channel); any other message is one per
+# recipient, whatever team they are in, so a person moved between teams still gets one DM a morning.
+_POST = text("kind = 'channel_post'")
+_NOT_POST = text("kind <> 'channel_post'")
+
+
 class Delivery(SQLModel, table=True):
     """One message of the morning round, claimed before it is sent so it goes out once."""
 
-    __table_args__ = (UniqueConstraint("kind", "recipient", "local_date", name="uq_delivery_once"),)
+    __table_args__ = (
+        Index(
+            "uq_delivery_post_once",
+            "team_id",
+            "recipient",
+            "local_date",
+            unique=True,
+            sqlite_where=_POST,
+            postgresql_where=_POST,
+        ),
+        Index(
+            "uq_delivery_once",
+            "kind",
+            "recipient",
+            "local_date",
+            unique=True,
+            sqlite_where=_NOT_POST,
+            postgresql_where=_NOT_POST,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)  # "channel_post" | "dm"
     recipient: str = Field(max_length=32)  # channel id or Slack user id
     local_date: date
     team_id: int | None = Field(default=None, foreign_key="team.id")
-    status: str = Field(max_length=16)  # sending | sent | failed
+    status: str = Field(max_length=16)  # a DeliveryStatus
     attempts: int = Field(default=1)
     claimed_at: datetime = Field(sa_type=DateTime(timezone=True))
     sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -129,6 +164,29 @@ class Delivery(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     # The message as it now stands (JSON blocks), so a button or a modal can edit one line of it.
     blocks_json: str | None = None
+
+
+class RoundState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"  # every message settled (sent, in doubt, refused, or out of attempts)
+    RETRY = "retry"  # something failed definitely: run again at `retry_at`
+
+
+class TeamRound(SQLModel, table=True):
+    """A team's round on one local day: whether it went out, so a clock that starts late catches up."""
+
+    __tablename__ = "team_round"
+    __table_args__ = (UniqueConstraint("team_id", "local_date", name="uq_team_round_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    local_date: date
+    state: str = Field(max_length=16)  # a RoundState
+    attempts: int = Field(default=1)
+    started_at: datetime = Field(sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    retry_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    summary: str | None = Field(default=None, max_length=500)
 
 
 class PlaybookStep(SQLModel, table=True):

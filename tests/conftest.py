@@ -19,7 +19,17 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.db import get_engine, is_sqlite, migrate
 
-DATA_TABLES = ("playbook_step", "delivery", "alert", "usage", "account", "person", "team", "slack_event")
+DATA_TABLES = (
+    "playbook_step",
+    "delivery",
+    "alert",
+    "usage",
+    "account",
+    "person",
+    "team",
+    "slack_event",
+    "team_round",
+)
 
 
 def database_url_under_test() -> str | None:

@@ -5,11 +5,13 @@ Nothing here talks to Slack; `bot.jobs.deliver` sends what this composes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
@@ -19,6 +21,8 @@ from bot.services import alerts, localtime, people, steps, teams
 from bot.services.usage import daily_values, detect, sparkline_window
 from bot.slack.blocks.common import Message, RulesInForce
 from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
+
+log = logging.getLogger(__name__)
 
 CHANNEL_POST = "channel_post"
 DM = "dm"
@@ -61,7 +65,12 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
         p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(owner_ids))).all() if p.id
     }
 
-    steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
+    try:
+        with session.begin_nested():
+            steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
+    except SQLAlchemyError:
+        # New accounts get their steps on a later round; the steps already there still go out.
+        log.exception("team %s: playbook steps not generated", team.name)
     members = {p.id: p for p in people.team_members(session=session, team_id=team.id) if p.id is not None}
     due = steps.due_steps(session=session, today=today, owner_ids=members)
 

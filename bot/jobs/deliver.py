@@ -1,27 +1,53 @@
 """Delivering the morning round: claim each message, send it, record how it went.
 
-Every message is a `Delivery` row keyed by (kind, recipient, local date), inserted before the
-message is sent. Whoever inserts the row sends; anyone else (a second run, a second clock) skips.
-A row left in `sending` by a process killed mid-call is not sent again: a missing message is
-better than a double one, and the summary reports it.
+Every message is a `Delivery` row, inserted before the message is sent. Whoever inserts the row
+sends; anyone else (a second run, a second clock) skips. What Slack may have posted (a timeout, a
+reset connection, a 5xx) is in doubt and never sent again, nor is a row left in `sending` by a
+process killed mid-call: a missing message is better than a double one, and the summary says so.
+Only a definite refusal (`failed`) is claimed again, up to `MAX_ATTEMPTS` times.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Engine, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col, select
 
 from bot.db import session_scope
-from bot.jobs.compose import Outgoing
-from bot.models import Delivery
+from bot.jobs.compose import CHANNEL_POST, Outgoing
+from bot.models import Delivery, DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+# Slack answers these for the message itself: the same message would be refused again.
+CONTENT_REFUSALS = frozenset(
+    {
+        "msg_blocks_too_long",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "no_text",
+        "msg_too_long",
+        "too_many_attachments",
+        "invalid_attachments",
+        "invalid_arguments",
+        "markdown_text_conflict",
+    }
+)
+# Slack's own words for these: "it's possible some aspect of the operation succeeded".
+IN_DOUBT_ERRORS = frozenset({"internal_error", "fatal_error"})
+OUTCOME_ORDER = ("sent", "already sent", "in doubt", "failed", "refused", "not started")
 
 
 @dataclass
@@ -29,23 +55,52 @@ class RoundSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    # A definite failure this run (a refusal worth retrying, a database error, a team not composed,
+    # a message not started because the process stops): the round goes again later today.
+    retry: bool = False
+
+    def note(self, outcome: str, title: str | None = None, why: str | None = None) -> None:
+        self.outcomes[outcome] += 1
+        if why:
+            self.failures.append(f"{title}: {why}" if title else why)
+
+    def merge(self, other: RoundSummary) -> None:
+        self.outcomes.update(other.outcomes)
+        self.failures.extend(other.failures)
+        self.stale.extend(other.stale)
+        self.retry = self.retry or other.retry
 
     def line(self) -> str:
-        parts = [
-            f"{self.outcomes[k]} {k}"
-            for k in ("sent", "already sent", "in doubt", "failed")
-            if self.outcomes[k]
-        ]
+        parts = [f"{self.outcomes[k]} {k}" for k in OUTCOME_ORDER if self.outcomes[k]]
         text = "Morning round: " + (", ".join(parts) if parts else "nothing to send")
         if self.stale:
             text += f" · stale usage feed for {', '.join(self.stale)}"
         if self.failures:
-            text += " · failures: " + "; ".join(self.failures)
+            text += " · problems: " + "; ".join(self.failures)
         return text
 
 
+def describe(exc: BaseException) -> str:
+    """One line for the summary: the database's own words, without SQLAlchemy's statement dump."""
+    if isinstance(exc, DBAPIError):
+        return f"database: {str(exc.orig).strip().splitlines()[0]}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _key(out: Outgoing) -> list[ColumnElement[bool]]:
+    """The row of `out`: a post is one per team (teams may share a channel), the rest one per recipient."""
+    where = [
+        col(Delivery.kind) == out.kind,
+        col(Delivery.recipient) == out.recipient,
+        col(Delivery.local_date) == out.local_date,
+    ]
+    if out.kind == CHANNEL_POST:
+        where.append(col(Delivery.team_id) == out.team_id)
+    return where
+
+
 def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
-    """Take the right to send `out`: None when taken, else why not ("already sent", "in doubt")."""
+    """Take the right to send `out`: None when taken, else the outcome to count instead."""
     with session_scope(engine) as session:
         try:
             with session.begin_nested():
@@ -55,62 +110,89 @@ def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
                         recipient=out.recipient,
                         local_date=out.local_date,
                         team_id=out.team_id,
-                        status="sending",
+                        status=DeliveryStatus.SENDING,
                         claimed_at=now,
                     )
                 )
             return None
-        except IntegrityError:
-            pass
+        except IntegrityError as exc:
+            refused = exc
         retried = session.exec(  # type: ignore[call-overload]
             update(Delivery)
             .where(
-                col(Delivery.kind) == out.kind,
-                col(Delivery.recipient) == out.recipient,
-                col(Delivery.local_date) == out.local_date,
-                col(Delivery.status) == "failed",
+                *_key(out),
+                col(Delivery.status) == DeliveryStatus.FAILED,
+                col(Delivery.attempts) < MAX_ATTEMPTS,
             )
-            .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1, error=None)
+            .values(
+                status=DeliveryStatus.SENDING,
+                claimed_at=now,
+                attempts=col(Delivery.attempts) + 1,
+                error=None,
+            )
         )
         if retried.rowcount == 1:
             return None
-        existing = session.exec(
-            select(Delivery.status).where(
-                Delivery.kind == out.kind,
-                Delivery.recipient == out.recipient,
-                Delivery.local_date == out.local_date,
-            )
-        ).one()
-        return "already sent" if existing == "sent" else "in doubt"
+        status = session.exec(select(Delivery.status).where(*_key(out))).first()
+        if status is None:  # not a row already there: some other constraint refused the claim
+            raise refused
+    return {
+        DeliveryStatus.SENT: "already sent",
+        DeliveryStatus.REFUSED: "refused",
+        DeliveryStatus.FAILED: "failed",  # out of attempts
+    }.get(DeliveryStatus(status), "in doubt")
 
 
-def send(*, client: WebClient, out: Outgoing) -> tuple[str, str]:
+def send(*, client: WebClient, out: Outgoing, blocks: list[dict[str, Any]]) -> tuple[str, str]:
     """Post the message; returns (channel, ts): for a DM, the IM channel Slack answers with.
 
     A DM is posted to the user's id, which Slack delivers to the user's conversation with the app:
     one call, where opening the conversation first would add one limited to about 50 a minute.
     """
-    response = client.chat_postMessage(
-        channel=out.recipient, text=out.message.text, blocks=out.message.block_dicts()
-    )
+    response = client.chat_postMessage(channel=out.recipient, text=out.message.text, blocks=blocks)
     return response["channel"], response["ts"]
 
 
+def judge(exc: Exception) -> tuple[DeliveryStatus, str]:
+    """What a failed `chat.postMessage` means: a definite refusal, a refused content, or in doubt."""
+    if isinstance(exc, SlackApiError):
+        code = exc.response.status_code
+        data = exc.response.data
+        error = data.get("error") if isinstance(data, dict) else None
+        reason = str(error or f"HTTP {code}")
+        if code >= 500 or error in IN_DOUBT_ERRORS:
+            return DeliveryStatus.IN_DOUBT, f"{reason} (HTTP {code}): Slack may have posted it"
+        if error in CONTENT_REFUSALS:
+            messages = data.get("response_metadata", {}).get("messages") if isinstance(data, dict) else None
+            return DeliveryStatus.REFUSED, reason + (f" ({'; '.join(messages)})" if messages else "")
+        return DeliveryStatus.FAILED, reason
+    # Refused or unresolved before anything was sent: Slack never saw the message.
+    cause = exc.reason if isinstance(exc, URLError) else exc
+    if isinstance(cause, ConnectionRefusedError | socket.gaierror):
+        return DeliveryStatus.FAILED, f"cannot reach Slack ({cause})"
+    return DeliveryStatus.IN_DOUBT, f"{type(exc).__name__}: {exc}: Slack may have posted it"
+
+
 def finish(
-    *, engine: Engine, out: Outgoing, now: datetime, channel: str | None, ts: str | None, error: str | None
+    *,
+    engine: Engine,
+    out: Outgoing,
+    now: datetime,
+    status: DeliveryStatus,
+    channel: str | None = None,
+    ts: str | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+    error: str | None = None,
 ) -> None:
+    sent = status == DeliveryStatus.SENT
     with session_scope(engine) as session:
         session.exec(  # type: ignore[call-overload]
             update(Delivery)
-            .where(
-                col(Delivery.kind) == out.kind,
-                col(Delivery.recipient) == out.recipient,
-                col(Delivery.local_date) == out.local_date,
-            )
+            .where(*_key(out))
             .values(
-                blocks_json=None if error else json.dumps(out.message.block_dicts()),
-                status="failed" if error else "sent",
-                sent_at=None if error else now,
+                blocks_json=json.dumps(blocks) if sent and blocks is not None else None,
+                status=status,
+                sent_at=now if sent else None,
                 channel=channel,
                 ts=ts,
                 error=error[:200] if error else None,
@@ -121,20 +203,49 @@ def finish(
 def deliver(
     *, engine: Engine, client: WebClient, out: Outgoing, now: datetime, summary: RoundSummary
 ) -> None:
-    refused = claim(engine=engine, out=out, now=now)
-    if refused:
-        summary.outcomes[refused] += 1
+    """Claim, send and record one message; whatever fails is counted, never raised."""
+    try:
+        blocks = out.message.block_dicts()
+    except Exception as exc:  # noqa: BLE001 - a message that cannot be built is refused, not the round
+        log.exception("%s could not be built", out.title)
+        summary.note("refused", out.title, f"could not be built ({describe(exc)})")
         return
     try:
-        channel, ts = send(client=client, out=out)
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or exc.response.status_code)
-    except Exception as exc:  # noqa: BLE001 - one recipient's failure never stops the round
-        error = f"{type(exc).__name__}: {exc}"
-    else:
-        finish(engine=engine, out=out, now=now, channel=channel, ts=ts, error=None)
-        summary.outcomes["sent"] += 1
+        taken = claim(engine=engine, out=out, now=now)
+    except Exception as exc:  # noqa: BLE001 - nothing was sent: the next attempt tries again
+        log.exception("%s could not be claimed", out.title)
+        summary.note("failed", out.title, describe(exc))
+        summary.retry = True
         return
-    finish(engine=engine, out=out, now=now, channel=None, ts=None, error=error)
-    summary.outcomes["failed"] += 1
-    summary.failures.append(f"{out.title}: {error}")
+    if taken is not None:
+        summary.note(taken)
+        return
+    try:
+        channel, ts = send(client=client, out=out, blocks=blocks)
+    except Exception as exc:  # noqa: BLE001 - one recipient's failure never stops the round
+        status, reason = judge(exc)
+        _record(engine, out, now, summary, status, error=reason)
+    else:
+        _record(engine, out, now, summary, DeliveryStatus.SENT, channel=channel, ts=ts, blocks=blocks)
+
+
+def _record(
+    engine: Engine,
+    out: Outgoing,
+    now: datetime,
+    summary: RoundSummary,
+    status: DeliveryStatus,
+    **values: Any,
+) -> None:
+    outcome = {DeliveryStatus.SENT: "sent", DeliveryStatus.IN_DOUBT: "in doubt"}.get(status, str(status))
+    error = values.get("error")
+    summary.note(outcome, out.title, error)
+    if status == DeliveryStatus.FAILED:
+        summary.retry = True
+    try:
+        finish(engine=engine, out=out, now=now, status=status, **values)
+    except Exception as exc:  # noqa: BLE001 - the row stays `sending`: in doubt, never sent again
+        log.exception("%s: could not record %s", out.title, status)
+        summary.failures.append(
+            f"{out.title}: {status} but not recorded ({describe(exc)}); it counts as in doubt"
+        )

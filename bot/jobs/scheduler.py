@@ -1,9 +1,14 @@
-"""APScheduler: each team's morning round at its post time, in its own time zone."""
+"""APScheduler: each team's morning round at its post time, in its own time zone, and a catch-up.
+
+The catch-up runs on start and every `CATCH_UP_EVERY`: it sends the round of any team whose post
+time has passed today and whose round has not gone out (a clock started after the post time, a
+restart, a deploy), and tries again what failed definitely. The delivery keys make it safe.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -13,13 +18,16 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.db import session_scope
-from bot.jobs.digest import morning_round
+from bot.jobs.digest import catch_up, morning_round
+from bot.jobs.stopping import Stopper
 from bot.services import localtime, teams
-from bot.slack.client import make_client
+from bot.slack.client import make_round_client
 
 log = logging.getLogger(__name__)
 
 SYNC_JOB_ID = "sync-team-schedules"
+CATCH_UP_JOB_ID = "catch-up-rounds"
+CATCH_UP_EVERY = timedelta(minutes=2)
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
 
 
@@ -32,16 +40,35 @@ def team_trigger(post_time: str, zone: ZoneInfo) -> CronTrigger:
     return CronTrigger(hour=hour, minute=minute, timezone=zone)
 
 
-def run_team_round(engine: Engine, settings: Settings, team_name: str) -> None:
+def run_team_round(
+    engine: Engine, settings: Settings, team_name: str, stopper: Stopper | None = None
+) -> None:
     """A scheduled job: the round for one team, as of the moment it fires."""
-    client = make_client(settings, token=settings.secret("slack_bot_token"))
+    client = make_round_client(settings, token=settings.secret("slack_bot_token"))
     summary = morning_round(
-        engine=engine, client=client, now=datetime.now(UTC), settings=settings, team_name=team_name
+        engine=engine,
+        client=client,
+        now=datetime.now(UTC),
+        settings=settings,
+        team_name=team_name,
+        stop=stopper.event if stopper else None,
     )
     log.info("team %s: %s", team_name, summary.line())
 
 
-def sync_jobs(scheduler: BaseScheduler, engine: Engine, settings: Settings) -> None:
+def run_catch_up(engine: Engine, settings: Settings, stopper: Stopper | None = None) -> None:
+    """A scheduled job: every team whose round is due and has not gone out today."""
+    client = make_round_client(settings, token=settings.secret("slack_bot_token"))
+    stop = stopper.event if stopper else None
+    for name, summary in catch_up(
+        engine=engine, client=client, now=datetime.now(UTC), settings=settings, stop=stop
+    ):
+        log.info("team %s (catching up): %s", name, summary.line())
+
+
+def sync_jobs(
+    scheduler: BaseScheduler, engine: Engine, settings: Settings, stopper: Stopper | None = None
+) -> None:
     """One job per team, re-read from the database so `team set` takes effect without a restart."""
     wanted: set[str] = set()
     with session_scope(engine) as session:
@@ -54,28 +81,39 @@ def sync_jobs(scheduler: BaseScheduler, engine: Engine, settings: Settings) -> N
             if job is not None and repr(job.trigger) == repr(trigger) and job.args[2] == team.name:
                 continue
             scheduler.add_job(
-                run_team_round,
+                stopper.guard(run_team_round) if stopper else run_team_round,
                 trigger,
-                args=(engine, settings, team.name),
+                args=(engine, settings, team.name, stopper),
                 id=job_id,
                 name=f"morning round · {team.name}",
                 replace_existing=True,
             )
             log.info("scheduled %s at %s %s", team.name, team.post_time, trigger.timezone)
     for job in scheduler.get_jobs():
-        if job.id != SYNC_JOB_ID and job.id not in wanted:
+        if job.id not in (SYNC_JOB_ID, CATCH_UP_JOB_ID) and job.id not in wanted:
             job.remove()
 
 
-def configure(scheduler: BaseScheduler, engine: Engine, settings: Settings) -> BaseScheduler:
+def configure(
+    scheduler: BaseScheduler, engine: Engine, settings: Settings, stopper: Stopper | None = None
+) -> BaseScheduler:
     scheduler.configure(timezone=ZoneInfo("UTC"), job_defaults=JOB_DEFAULTS)
-    sync_jobs(scheduler, engine, settings)
+    sync_jobs(scheduler, engine, settings, stopper)
     scheduler.add_job(
         sync_jobs,
         IntervalTrigger(minutes=5),
-        args=(scheduler, engine, settings),
+        args=(scheduler, engine, settings, stopper),
         id=SYNC_JOB_ID,
         name="re-read team schedules",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        stopper.guard(run_catch_up) if stopper else run_catch_up,
+        IntervalTrigger(seconds=CATCH_UP_EVERY.total_seconds()),
+        args=(engine, settings, stopper),
+        id=CATCH_UP_JOB_ID,
+        name="catch up on rounds not sent today",
+        next_run_time=datetime.now(UTC),  # at start: a clock that comes back late sends at once
         replace_existing=True,
     )
     return scheduler

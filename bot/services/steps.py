@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,6 +15,8 @@ from sqlmodel import Session, col, select, update
 from bot.db import update_if
 from bot.domain.playbooks import NUDGE_AHEAD_DAYS, PlannedStep, Step, initial_steps, next_review, on_time
 from bot.models import Account, Person, PlaybookStep
+
+log = logging.getLogger(__name__)
 
 OPEN, DONE, SKIPPED = "open", "done", "skipped"
 
@@ -70,17 +73,21 @@ def generate(*, session: Session, today: date, cadence: Mapping[str, int]) -> in
             Account.last_review_date,
         ).where(~has_steps)
     ).all()
-    rows = [
-        _row(account_id, planned)
-        for account_id, start, first_seen, segment, last_review in accounts
-        for planned in initial_steps(
-            start_date=start,
-            first_seen=first_seen or today,
-            segment=segment,
-            last_review_date=last_review,
-            cadence=cadence,
-        )
-    ]
+    rows: list[dict[str, object]] = []
+    for account_id, start, first_seen, segment, last_review in accounts:
+        try:
+            planned_steps = initial_steps(
+                start_date=start,
+                first_seen=first_seen or today,
+                segment=segment,
+                last_review_date=last_review,
+                cadence=cadence,
+            )
+        except (OverflowError, ValueError) as exc:
+            # One account's impossible dates (9999-12-31 + a cadence) never stop the others' steps.
+            log.warning("account %s: no playbook steps generated (%s)", account_id, exc)
+            continue
+        rows.extend(_row(account_id, planned) for planned in planned_steps)
     _insert_ignoring_duplicates(session, rows)
     session.flush()
     return len(accounts)

@@ -8,26 +8,12 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
 )
 
 from bot.config import Settings
 
-
-def retry_handlers() -> list:  # type: ignore[type-arg]
-    return [
-        RateLimitErrorRetryHandler(max_retry_count=5),
-        ServerErrorRetryHandler(max_retry_count=3),
-        ConnectionErrorRetryHandler(max_retry_count=3),
-    ]
-
-
-def make_client(settings: Settings, *, token: str | None = None) -> WebClient:
-    return WebClient(
-        token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers(), timeout=15
-    )
+ROUND_TIMEOUT_SECONDS = 15
 
 
 # Calls made while a user waits on a click or a command: a slow Slack costs seconds, not a hang.
@@ -61,4 +47,21 @@ def make_request_client(settings: Settings) -> WebClient:
         base_url=settings.slack_api_url,
         retry_handlers=[IdempotentRetryHandler(max_retry_count=1)],
         timeout=REQUEST_TIMEOUT,
+    )
+
+
+def make_round_client(
+    settings: Settings, *, token: str | None = None, timeout: int = ROUND_TIMEOUT_SECONDS
+) -> WebClient:
+    """The morning round's client: it only retries a 429, which Slack answers before doing anything.
+
+    `chat.postMessage` is not idempotent: after a 5xx, a reset connection or a timeout Slack may
+    already have posted the message, so a retry could post it twice. Those outcomes reach the
+    round, which records them as in doubt and never sends them again.
+    """
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+        timeout=timeout,
     )

@@ -71,6 +71,21 @@ def test_a_round_killed_half_way_delivers_the_rest_and_none_twice(
     assert len(delivered(slack)) + first_run == 5
 
 
+def test_a_500_after_slack_stored_a_post_is_reported_in_doubt_and_a_second_digest_sends_nothing(
+    loaded: Engine, session: Session, cli: Cli, slack: SlackStandIn
+) -> None:
+    slack.store_then_fail("chat.postMessage", times=1)
+    first = cli.run("digest", "--at", AT)
+    assert first.returncode == 0, first.stdout
+    assert "4 sent" in first.stdout and "1 in doubt" in first.stdout, first.stdout
+    assert "Slack may have posted it" in first.stdout
+    second = cli.run("digest", "--at", "2026-11-23T11:00:00+00:00")
+    assert second.returncode == 0 and "4 already sent, 1 in doubt" in second.stdout, second.stdout
+    held = Counter(c.param("channel") for c in slack.posted())
+    assert len(held) == 5 and set(held.values()) == {1}  # each message is in Slack once
+    assert len(slack.calls("chat.postMessage")) == 5  # and nothing was tried twice
+
+
 def dm_of(slack: SlackStandIn, user_id: str) -> tuple[str, str, dict[str, Any]]:
     call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == user_id)
     message = {"type": "message", "ts": call.answer["ts"], "text": call.text, "blocks": call.blocks}

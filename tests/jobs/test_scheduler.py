@@ -63,7 +63,12 @@ def test_jobs_follow_the_teams_in_the_database(engine: Engine, session: Session)
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {sched.SYNC_JOB_ID, sched.team_job_id(harbor.id), sched.team_job_id(summit.id)}
+        assert set(jobs) == {
+            sched.SYNC_JOB_ID,
+            sched.CATCH_UP_JOB_ID,
+            sched.team_job_id(harbor.id),
+            sched.team_job_id(summit.id),
+        }
         summit_job = jobs[sched.team_job_id(summit.id)]
         assert "hour='7', minute='45'" in repr(summit_job.trigger) and "America/New_York" in repr(
             summit_job.trigger

@@ -1,0 +1,131 @@
+"""A real `csm-coach clock`: started after the post time it sends the day's round within a minute, a
+restart sends nothing twice, and SIGTERM in the middle of a round exits within 10 s, doubling nothing."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.models import Delivery, DeliveryStatus
+from tests.e2e.conftest import Cli
+from tests.e2e.slack_standin import SlackStandIn
+from tests.jobs import company
+
+RECIPIENTS = {"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"}
+
+
+class Output:
+    """A process's output, read line by line in the background so the test can wait for a line."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, *words: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(all(w in line for w in words) for line in self.lines):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"no line with {words} within {timeout}s:\n{self.text()[-3000:]}")
+
+
+def past_post_time(engine: Engine, session: Session, tmp_path: Path, minutes_ago: int = 15) -> None:
+    """The company, in a zone where it is about noon now, with its post time `minutes_ago` ago."""
+    utc_now = datetime.now(UTC)
+    offset = 12 - utc_now.hour  # Etc/GMT-N is N hours east of UTC
+    zone = "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+    post = utc_now.astimezone(ZoneInfo(zone)) - timedelta(minutes=minutes_ago)
+    company.load(engine, tmp_path, today=post.date())
+    company.set_channels(session, post_time=f"{post:%H:%M}", timezone=zone)
+
+
+def posted(slack: SlackStandIn) -> Counter[str]:
+    return Counter(c.param("channel") for c in slack.posted())
+
+
+def wait_posted(slack: SlackStandIn, count: int, timeout: float) -> float:
+    """Seconds until Slack holds `count` messages."""
+    started = time.monotonic()
+    while len(slack.posted()) < count:
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"{len(slack.posted())} of {count} messages within {timeout}s")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def stop(process: subprocess.Popen[str], within: float) -> float:
+    """SIGTERM, as a platform does; the seconds the process took to exit."""
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=within + 20)
+    return time.monotonic() - started
+
+
+def test_a_clock_started_after_the_post_time_sends_the_round_within_a_minute_and_a_restart_nothing_twice(
+    engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    past_post_time(engine, session, tmp_path, minutes_ago=15)
+    first = cli.start("clock")
+    output = Output(first)
+    seconds = wait_posted(slack, len(RECIPIENTS), timeout=60)
+    time.sleep(1)
+    assert posted(slack) == Counter(dict.fromkeys(RECIPIENTS, 1)), output.text()
+    assert stop(first, 10) < 10 and first.returncode == 0, output.text()
+    assert "team Harbor (catching up): Morning round: 3 sent" in output.text(), output.text()
+    print(f"late clock: the round reached Slack {seconds:.1f} s after the clock started")
+
+    second = cli.start("clock")  # a restart, a deploy: the same day, after the post time
+    again = Output(second)
+    again.wait_for("catch up on rounds not sent today", "executed successfully", timeout=60)
+    assert posted(slack) == Counter(dict.fromkeys(RECIPIENTS, 1)), again.text()
+    assert "catching up" not in again.text()  # it found both rounds done
+    assert stop(second, 10) < 10
+
+
+def test_sigterm_in_the_middle_of_a_round_finishes_the_message_in_flight_and_exits_within_ten_seconds(
+    engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    past_post_time(engine, session, tmp_path, minutes_ago=5)
+    slack.hang("chat.postMessage", times=None, seconds=2.5)  # a slow Slack: each post takes 2.5 s
+    clock = cli.start("clock")
+    output = Output(clock)
+    slack.wait_for("chat.postMessage", timeout=60)
+    seconds = stop(clock, 10)
+    assert seconds < 10, f"exited {seconds:.1f} s after SIGTERM\n{output.text()}"
+    assert clock.returncode == 0, output.text()
+    assert "starting no new message" in output.text()
+    before = posted(slack)
+    assert 1 <= len(before) < len(RECIPIENTS) and set(before.values()) == {1}, dict(before)
+    session.expire_all()
+    rows = {d.recipient: d.status for d in session.exec(select(Delivery)).all()}
+    # The message in flight was finished and recorded; nothing else was started.
+    assert rows == dict.fromkeys(before, DeliveryStatus.SENT), (rows, output.text())
+
+    slack.reset()  # Slack is fast again; a new clock sends what the first one did not start
+    restarted = cli.start("clock")
+    later = Output(restarted)
+    wait_posted(slack, len(RECIPIENTS) - len(before), timeout=60)
+    time.sleep(1)
+    after = posted(slack)
+    assert set(after.values()) == {1} and not set(after) & set(before), (dict(before), dict(after))
+    assert set(after) | set(before) == RECIPIENTS, later.text()
+    assert stop(restarted, 10) < 10
