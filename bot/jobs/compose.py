@@ -55,7 +55,7 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
     detection = detect(session=session, today=today, rules=rules, team_id=team.id)
     alerts.refresh(session=session, detection=detection)
     found = alerts.declines(session=session, detection=detection, rules=rules)
-    first, last = sparkline_window(today)
+    first, last = sparkline_window(today, session=session)
     series = daily_values(
         session=session, account_ids=[d.account.id for d in found if d.account.id], first=first, last=last
     )

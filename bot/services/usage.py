@@ -193,10 +193,9 @@ def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield items[start : start + size]
 
 
-def sparkline_window(today: date, days: int = 28, *, session: Session | None = None) -> tuple[date, date]:
-    """The `days` days a sparkline shows; with `session`, ending on the feed's newest day like the windows."""
+def sparkline_window(today: date, *, session: Session, days: int = 28) -> tuple[date, date]:
+    """The `days` days a sparkline shows, ending on the feed's newest day like the windows."""
     last = today - timedelta(days=1)
-    if session is not None:
-        newest = feed_newest(session=session)
-        last = last if newest is None else min(newest, last)
+    newest = feed_newest(session=session)
+    last = last if newest is None else min(newest, last)
     return last - timedelta(days=days - 1), last

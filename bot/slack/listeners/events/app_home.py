@@ -59,7 +59,7 @@ def home_view(*, session: Session, settings: Settings, user_id: str, now: dateti
         found = alerts.current_for(
             session=session, owner_ids=[person.id], today=today, rules=settings.decline_rules()
         )
-        first, last = sparkline_window(today)
+        first, last = sparkline_window(today, session=session)
         series = daily_values(
             session=session, account_ids=[d.account.id for d in found if d.account.id], first=first, last=last
         )
