@@ -156,3 +156,17 @@ class PlaybookStep(SQLModel, table=True):
     next_outcomes: str | None = None  # review
     expansion_found: bool | None = None  # review
     skip_reason: str | None = Field(default=None, max_length=500)
+
+
+class PlanApplication(SQLModel, table=True):
+    """A rebalancing plan applied: who, when, and its moves; its fingerprint makes a resubmit a no-op."""
+
+    __tablename__ = "plan_application"
+    __table_args__ = (UniqueConstraint("fingerprint", name="uq_plan_application_fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    fingerprint: str = Field(max_length=64)  # of the books the plan was computed from
+    applied_by: str = Field(max_length=32)  # Slack user id, or "cli"
+    applied_at: datetime = Field(sa_type=DateTime(timezone=True))
+    moves_json: str  # [{"account_id", "external_id", "segment", "arr", "from", "to"}, …]
