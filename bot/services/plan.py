@@ -77,9 +77,7 @@ def compute(*, session: Session, team: Team, today: date, settings: Settings) ->
         session.exec(
             select(Alert.account_id).where(
                 col(Alert.closed_on).is_(None),
-                col(Alert.account_id).in_(
-                    select(Account.id).where(col(Account.owner_id).in_(list(by_id)))
-                ),
+                col(Alert.account_id).in_(select(Account.id).where(col(Account.owner_id).in_(list(by_id)))),
             )
         ).all()
     )

@@ -1,4 +1,4 @@
-"""`/teamload [TEAM | channel | help]`: one line per CSM of a team, for managers and admins."""
+"""`/teamload [TEAM | channel | plan [TEAM] | help]`: one line per CSM of a team, for managers and admins."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from bot.services import books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.load import teamload_message
+from bot.slack.listeners.commands import teamload_plan
 
 QUARTER_DAYS = 90
 
 
 def register(app: App) -> None:
-    app.command("/teamload")(handle_teamload)
+    # `plan` is worked out after the ack (teamload_plan); everything else answers in the ack.
+    app.command("/teamload")(ack=handle_teamload, lazy=[teamload_plan.show_plan_later])
 
 
 def handle_teamload(
@@ -33,6 +35,8 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings, now
     text = (command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
         return help_blocks.TEAMLOAD_HELP
+    if teamload_plan.asks_for_plan(text):
+        return teamload_plan.first_answer(command, session=session, settings=settings)
     viewer = people.get_person(session=session, slack_user_id=user_id)
     admin = people.is_admin(user_id, viewer, settings.csm_coach_admins)
     manager = viewer is not None and viewer.active and viewer.role == Role.MANAGER
