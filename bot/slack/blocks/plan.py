@@ -21,6 +21,7 @@ from bot.slack.ids import ActionId, CallbackId, PlanRef
 MAX_BLOCKS_JSON = 12_000  # chat.postMessage refuses near 13,000 (msg_blocks_too_long)
 MAX_MODAL_BLOCKS = 100
 MAX_HEADER = 150
+MAX_PROTECTED_LINES = 15  # the count by reason says the rest
 
 
 def size(blocks: Sequence[Block]) -> int:
@@ -159,7 +160,7 @@ def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
             blocks += listed(moves, n, "moves (the confirmation lists them all)", max_blocks=12)
         blocks.append(section(protected_summary(tp)))
         if kept:
-            blocks += listed(kept, max(1, n // 4), "protected accounts", max_blocks=3)
+            blocks += listed(kept, min(n, MAX_PROTECTED_LINES), "protected accounts", max_blocks=2)
         blocks.append(section(headcount_line(tp)))
         if moves:
             button = ButtonElement(
