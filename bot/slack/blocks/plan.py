@@ -166,7 +166,7 @@ def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
             button = ButtonElement(
                 text="Apply plan", action_id=ActionId.PLAN_APPLY, value=value, style="primary"
             )
-            blocks.append(ActionsBlock(elements=[button]))
+            blocks.append(ActionsBlock(block_id=ActionId.PLAN_APPLY, elements=[button]))
         blocks.append(context(rules_line(tp)))
         return blocks
 
