@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from sqlmodel import Session, select
 from bot.models import Account, Alert, PlanApplication, PlaybookStep
 from tests import factories as f
 from tests.blockcheck import assert_valid_message, message_text
-from tests.e2e.conftest import ServeApp, ServedApp
+from tests.e2e.conftest import Cli, ServeApp, ServedApp
 from tests.e2e.signing import block_actions_payload, view_submission_payload
 from tests.e2e.slack_standin import SlackStandIn
 
@@ -188,3 +190,32 @@ def test_an_outsider_clicking_apply_is_refused_and_nothing_opens(
     assert "Only the team's managers and admins" in refusal.param("text")
     time.sleep(0.7)  # anything a lazy listener would still send arrives by now
     assert slack.calls("views.open") == []
+
+
+def test_the_cli_prints_the_plan_writes_its_csv_and_applies_it_with_the_dms(
+    cli: Cli, slack: SlackStandIn, session: Session, harbor: dict[str, Any], tmp_path: Path
+) -> None:
+    harbor["accounts"][5].name = "Evil \x1b[31m[bold]red[/bold]"
+    session.commit()
+    moves_csv = tmp_path / "moves.csv"
+    refused = cli.run("plan", "--team", "Harbor", "--apply", env={"SLACK_BOT_TOKEN": ""})
+    assert refused.returncode == 2 and "SLACK_BOT_TOKEN" in refused.stdout
+    before = owners(session)
+    assert len(set(before.values())) == 3  # nothing moved
+
+    shown = cli.run("plan", "--team", "Harbor", "--csv", str(moves_csv), env={"COLUMNS": "250"})
+    assert shown.returncode == 0, shown.stdout
+    assert "5 moves" in shown.stdout and "\x1b[31m" not in shown.stdout and "Evil [31m[bold]red[/bold]" in shown.stdout
+    with moves_csv.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["external_id", "name", "segment", "arr", "from", "to", "reason"]
+    assert len(rows) == 6 and {(r[4], r[5]) for r in rows[1:]} == {("U0DANA", "U0ELI")}
+    assert owners(session) == before and slack.calls("chat.postMessage") == []
+
+    applied = cli.run("plan", "--team", "Harbor", "--apply")
+    assert applied.returncode == 0, applied.stdout
+    assert "5 moves applied; 2 handoff DM(s) sent" in applied.stdout
+    assert {c.param("channel") for c in slack.calls("chat.postMessage")} == {"U0DANA", "U0ELI"}
+    assert sum(1 for k in owners(session) if owners(session)[k] != before[k]) == 5
+    record = session.exec(select(PlanApplication)).one()
+    assert record.applied_by == "cli"
