@@ -39,6 +39,7 @@ def headcount(tp: plans.TeamPlan) -> str:
         return (
             f"The books cannot all fit within band: {percent(plan.overload_left)}% of a full book is left "
             f"over the top. The team needs {needs} CSM(s)."
+            + "".join(f" Nobody with room owns {tp.label(s)} accounts." for s in tp.without_taker())
         )
     room = f"The team fits, with {percent(plan.room_left())}% of a full book of room left"
     if tp.runs_out_on is None:
@@ -178,3 +179,28 @@ def apply_all(
             + (f", not sent: {failures}" if failures else "."),
             soft_wrap=True,
         )
+
+
+def show_demo_plan(
+    console: Console, *, engine: Engine, settings: Settings, now: datetime, names: dict[str, str]
+) -> None:
+    """The demo's last word: `/teamload plan` for the team of the most loaded CSM, as its manager sees it."""
+    from bot.render import render_message
+    from bot.services import books
+    from bot.slack.blocks.plan import plan_message
+
+    with session_scope(engine) as session:
+        team_books = [
+            (book.load.load_at_top, team)
+            for team in teams.all_teams(session=session)
+            if team.id is not None
+            for book in books.team_books(session=session, team_id=team.id)
+        ]
+        if not team_books:
+            return
+        _, team = max(team_books, key=lambda pair: (pair[0], -(pair[1].id or 0)))
+        today = localtime.for_team(team, session=session, now=now).today
+        message = plan_message(plans.compute(session=session, team=team, today=today, settings=settings))
+    title = f"/teamload plan — team {team.name}, as its manager"
+    render_message(console, title=title, blocks=message.block_dicts(), text=message.text, names=names)
+    console.print()

@@ -51,6 +51,14 @@ class TeamPlan:
     runs_out_on: date | None
     renewal_days: int
 
+    def without_taker(self) -> list[str]:
+        """Segments that need hires and that no CSM with room owns: why their accounts cannot move."""
+        by_id = {p.id: p.slack_user_id for p in self.people.values()}
+        owners: dict[str, set[str]] = defaultdict(set)
+        for a in self.accounts.values():
+            owners[a.segment].add(by_id[a.owner_id])
+        return [s for s in sorted(self.plan.hires) if not owners[s] & self.plan.receivers]
+
     def label(self, segment: str) -> str:
         return next((b.label for b in self.bands if b.key == segment), segment)
 

@@ -112,3 +112,9 @@ def test_a_handoff_dm_lists_arr_renewal_and_open_steps_and_fits() -> None:
     assert "You take over 400 accounts" in text and "You hand over 3 accounts" in text
     assert "$12.5k ARR · renews 1 Mar 2027 · from <@U0DANA>" in text
     assert "Executive Outcomes Review due 2 Dec" in text and "more accounts you take over" in text
+
+
+def test_a_segment_nobody_with_room_owns_is_named() -> None:
+    tp = team_plan(csms=1, per_csm=150)
+    text = message_text({"blocks": plan_message(tp).block_dicts()})
+    assert "needs 1 more Mid-market CSM" in text and "Nobody with room owns Mid-market accounts" in text

@@ -110,6 +110,10 @@ def headcount_line(tp: TeamPlan) -> str:
         return (
             f":warning: *The books cannot all fit within band:* {percent(plan.overload_left)}% "
             f"of a full book is left over the top. Headcount: the team needs {needs}."
+            + "".join(
+                f" Nobody with room owns {escape(tp.label(s))} accounts, so none of them can move."
+                for s in tp.without_taker()
+            )
         )
     pace = sum(tp.new_accounts.values())
     when = (
