@@ -42,7 +42,13 @@ SETTINGS = Settings(_env_file=None)
 def load(engine: Engine, size: Size, seed: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         files = write_company(
-            Path(tmp), today=TODAY, seed=seed, teams=size.teams, csms=size.csms, accounts=size.accounts, days=1
+            Path(tmp),
+            today=TODAY,
+            seed=seed,
+            teams=size.teams,
+            csms=size.csms,
+            accounts=size.accounts,
+            days=1,
         )
         import_team(files.team_csv, engine=engine)
         import_accounts(files.accounts_csv, engine=engine)
@@ -79,8 +85,10 @@ def one_team(engine: Engine, runs: int, seed: int) -> None:
 def workspace(engine: Engine, size: Size, runs: int, seed: int) -> None:
     started = perf_counter()
     load(engine, size, seed)
-    print(f"workspace: {size.csms} CSMs, {size.accounts:,} accounts, {size.teams} teams "
-          f"(imported in {perf_counter() - started:.1f} s)")
+    print(
+        f"workspace: {size.csms} CSMs, {size.accounts:,} accounts, {size.teams} teams "
+        f"(imported in {perf_counter() - started:.1f} s)"
+    )
     totals, worst = [], (0.0, "")
     with Session(engine) as session:
         teams = session.exec(select(Team).order_by(Team.id)).all()
@@ -92,13 +100,17 @@ def workspace(engine: Engine, size: Size, runs: int, seed: int) -> None:
                 if run == 0 and seconds > worst[0]:
                     worst = (seconds, f"team {team.name}: {describe(tp)}")
             totals.append(total)
-    print(f"  every team planned: median {statistics.median(totals):.2f} s in all "
-          f"({statistics.median(totals) / len(teams):.3f} s a team)")
+    print(
+        f"  every team planned: median {statistics.median(totals):.2f} s in all "
+        f"({statistics.median(totals) / len(teams):.3f} s a team)"
+    )
     print(f"  slowest team (first run): {worst[0]:.3f} s, {worst[1]}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", choices=sorted(SIZES), default="full", help="the workspace part's size")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)

@@ -205,7 +205,11 @@ def test_the_cli_prints_the_plan_writes_its_csv_and_applies_it_with_the_dms(
 
     shown = cli.run("plan", "--team", "Harbor", "--csv", str(moves_csv), env={"COLUMNS": "250"})
     assert shown.returncode == 0, shown.stdout
-    assert "5 moves" in shown.stdout and "\x1b[31m" not in shown.stdout and "Evil [31m[bold]red[/bold]" in shown.stdout
+    assert (
+        "5 moves" in shown.stdout
+        and "\x1b[31m" not in shown.stdout
+        and "Evil [31m[bold]red[/bold]" in shown.stdout
+    )
     with moves_csv.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["external_id", "name", "segment", "arr", "from", "to", "reason"]
