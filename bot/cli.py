@@ -169,6 +169,34 @@ def digest(
         raise typer.Exit(code=3)
 
 
+@app.command()
+def plan(
+    team: Annotated[str | None, typer.Option(help="Only this team (default: every team).")] = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Also write the moves: external_id,name,segment,arr,from,to,reason."),
+    ] = None,
+    apply: Annotated[
+        bool,
+        typer.Option("--apply", help="Make the moves and DM each CSM concerned (needs SLACK_BOT_TOKEN)."),
+    ] = False,
+) -> None:
+    """The rebalancing plan: the fewest moves that bring every CSM within band, and the headcount."""
+    from bot.plan_cli import run_plan
+
+    settings = get_settings()
+    engine = ready_engine(settings)
+    run_plan(
+        console,
+        engine=engine,
+        settings=settings,
+        now=datetime.now(UTC),
+        team_name=team,
+        csv_path=csv_file,
+        apply=apply,
+    )
+
+
 @contextmanager
 def progress_bar(path: Path) -> Iterator[Callable[[int, int], None]]:
     with Progress(

@@ -226,3 +226,17 @@ class SlackEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+
+
+class PlanApplication(SQLModel, table=True):
+    """A rebalancing plan applied: who, when, and its moves; its fingerprint makes a resubmit a no-op."""
+
+    __tablename__ = "plan_application"
+    __table_args__ = (UniqueConstraint("fingerprint", name="uq_plan_application_fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    fingerprint: str = Field(max_length=64)  # of the books the plan was computed from
+    applied_by: str = Field(max_length=32)  # Slack user id, or "cli"
+    applied_at: datetime = Field(sa_type=DateTime(timezone=True))
+    moves_json: str  # [{"account_id", "external_id", "segment", "arr", "from", "to"}, …]

@@ -29,6 +29,7 @@ DATA_TABLES = (
     "team",
     "slack_event",
     "team_round",
+    "plan_application",
 )
 
 

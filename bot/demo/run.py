@@ -19,6 +19,7 @@ from bot.demo.build import FlagCounts, build_company, flag_counts
 from bot.domain.bands import Verdict
 from bot.jobs.compose import TeamPlan, plan_round
 from bot.models import Person, Role, Team
+from bot.plan_cli import show_demo_plan
 from bot.render import render_message
 from bot.services import books
 from bot.slack.listeners.commands import myload, teamload
@@ -61,6 +62,7 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
             title = f"/teamload — as {manager.name}, manager"
             show(console, title, teamload, manager, session=session, settings=settings, names=names, now=now)
     show_round(console, plans=plans, names=names, first=backlog.slack_user_id)
+    show_demo_plan(console, engine=engine, settings=settings, now=now, names=names)
     console.print(
         "[dim]Connect a real workspace: create the app from manifest.yml, set SLACK_BOT_TOKEN and "
         "SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), then `csm-coach serve` (or `csm-coach run`).[/]"

@@ -13,11 +13,13 @@ class ActionId(StrEnum):
     STEP_DONE = "step-done"
     STEP_SNOOZE = "step-snooze"
     STEP_SKIP = "step-skip"
+    PLAN_APPLY = "plan-apply"
 
 
 class CallbackId(StrEnum):
     STEP_DONE_MODAL = "step-done-modal"
     STEP_SKIP_MODAL = "step-skip-modal"
+    PLAN_APPLY_MODAL = "plan-apply-modal"
 
 
 class FieldId(StrEnum):
@@ -50,6 +52,14 @@ class ModalContext(BaseModel):
     step_id: int
     channel: str | None = None
     ts: str | None = None
+
+
+class PlanRef(BaseModel):
+    """What the Apply plan button and its modal carry: the team, and the books the plan was made from."""
+
+    team_id: int
+    fingerprint: str
+    response_url: str | None = None  # the slash command's, to replace the shown plan once applied
 
 
 def alert_block_id(alert_id: int) -> str:

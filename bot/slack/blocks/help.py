@@ -48,6 +48,9 @@ def teamload_help(rules: RulesInForce) -> Message:
                 "*`/teamload`* — for managers and admins: one line per CSM of your team, highest load "
                 "first, with the verdict against the band.\n"
                 "*`/teamload TEAM`* — another team (admins).\n"
+                "*`/teamload plan [TEAM]`* — the team's rebalancing plan: which accounts to move to whom so "
+                "every book fits its band, and how many more CSMs it takes when they cannot all fit; "
+                "an *Apply plan* button makes the moves after a confirmation.\n"
                 "*`/teamload channel`* — make this channel your team's channel for the daily post.\n"
                 "*`/teamload help`* — this message."
             ),

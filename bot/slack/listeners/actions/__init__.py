@@ -1,8 +1,9 @@
 from slack_bolt import App
 
-from bot.slack.listeners.actions import alerts, steps
+from bot.slack.listeners.actions import alerts, plan, steps
 
 
 def register(app: App) -> None:
     alerts.register(app)
     steps.register(app)
+    plan.register(app)

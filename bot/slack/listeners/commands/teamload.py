@@ -1,4 +1,4 @@
-"""`/teamload [TEAM | channel | help]`: one line per CSM of a team, for managers and admins."""
+"""`/teamload [TEAM | channel | plan [TEAM] | help]`: one line per CSM of a team, for managers and admins."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.services import books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import teamload_message
+from bot.slack.listeners.commands import teamload_plan
 from bot.slack.surfaces import LEAVER_REFUSAL
 from bot.slack.work import Scope
 
@@ -22,7 +23,8 @@ QUARTER_DAYS = 90
 
 
 def register(app: App) -> None:
-    app.command("/teamload")(answer_teamload)
+    # `plan` is worked out after the ack (teamload_plan); everything else answers in the ack.
+    app.command("/teamload")(ack=answer_teamload, lazy=[teamload_plan.show_plan_later])
 
 
 def answer_teamload(ack: Ack, command: dict[str, Any], scope: Scope) -> None:
@@ -38,6 +40,8 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings, now
     text = (command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
         return help_blocks.teamload_help(RulesInForce.of(settings))
+    if teamload_plan.asks_for_plan(text):
+        return teamload_plan.first_answer(command, session=session, settings=settings)
     viewer = people.get_person(session=session, slack_user_id=user_id)
     if people.is_leaver(user_id, viewer, settings.csm_coach_admins):
         return plain_message(LEAVER_REFUSAL)

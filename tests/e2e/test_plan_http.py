@@ -1,0 +1,225 @@
+"""`/teamload plan`, Apply plan, its confirmation and the handoff DMs, via Slack-signed HTTP to `serve`."""
+
+from __future__ import annotations
+
+import csv
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+from sqlmodel import Session, select
+
+from bot.models import Account, Alert, PlanApplication, PlaybookStep
+from tests import factories as f
+from tests.blockcheck import assert_valid_message, message_text
+from tests.e2e.conftest import Cli, ServeApp, ServedApp
+from tests.e2e.signing import block_actions_payload, view_submission_payload
+from tests.e2e.slack_standin import SlackStandIn
+
+
+@pytest.fixture
+def harbor(session: Session) -> dict[str, Any]:
+    """Dana at 104% (130 mid-market, one on an open alert), Eli at 80%, Fay on Large; Oscar manages Summit."""
+    team = f.team(session, "Harbor")
+    f.person(session, team, "U0MGR", role="manager")
+    dana, eli = f.person(session, team, "U0DANA"), f.person(session, team, "U0ELI")
+    fay = f.person(session, team, "U0FAY")
+    f.person(session, f.team(session, "Summit"), "U0OSCAR", role="manager")
+    accounts = f.book(session, dana, mid_market=130)
+    f.book(session, eli, mid_market=100)
+    f.book(session, fay, large=60)  # room, but no mid-market account: she cannot take Dana's
+    for i, account in enumerate(accounts):
+        account.name = f"<!channel> Customer {i}" if i == 4 else f"Customer {i}"
+        account.arr = 5_000.0 + 10 * i
+        account.renewal_date = datetime.now(UTC).date() + timedelta(days=400)
+    today = datetime.now(UTC).date()
+    session.add(
+        Alert(
+            account_id=accounts[0].id,
+            opened_on=today,
+            last_seen_on=today,
+            drop=0.5,
+            recent_mean=2,
+            baseline_mean=9,
+        )
+    )
+    session.add(
+        PlaybookStep(
+            account_id=accounts[1].id, playbook="eor", step="review", due_on=today + timedelta(days=5)
+        )
+    )
+    session.commit()
+    return {"dana": dana, "eli": eli, "accounts": accounts}
+
+
+def the_plan(app: ServedApp, slack: SlackStandIn, user: str = "U0MGR", count: int = 1) -> dict[str, Any]:
+    answer = app.post_command("/teamload", "plan", user_id=user)
+    assert answer.status == 200 and "Working out the rebalancing plan" in answer.json()["text"]
+    shown = slack.wait_for("response/teamload", count=count, timeout=15)[count - 1]
+    payload = {"text": shown.param("text"), "blocks": shown.blocks}
+    assert_valid_message(payload)
+    assert shown.param("response_type") == "ephemeral"
+    return payload
+
+
+def click_apply(app: ServedApp, slack: SlackStandIn, plan: dict[str, Any], user: str = "U0MGR") -> None:
+    actions = next(b for b in plan["blocks"] if b["type"] == "actions")
+    button = actions["elements"][0]
+    payload = block_actions_payload(
+        action_id=button["action_id"],
+        value=button["value"],
+        user_id=user,
+        block_id=actions["block_id"],
+        response_url=slack.response_url("teamload"),
+    )
+    assert app.post_action(payload).status == 200
+
+
+def submit(app: ServedApp, modal: dict[str, Any], user: str = "U0MGR") -> dict[str, Any]:
+    payload = view_submission_payload(
+        callback_id=modal["callback_id"], values={}, user_id=user, private_metadata=modal["private_metadata"]
+    )
+    answer = app.post_action(payload)
+    assert answer.status == 200
+    return answer.json()
+
+
+def owners(session: Session) -> dict[int, int]:
+    session.expire_all()
+    return {a.id: a.owner_id for a in session.exec(select(Account)).all()}
+
+
+def test_a_manager_sees_the_plan_confirms_it_and_each_csm_concerned_gets_one_dm(
+    serve_app: ServeApp, slack: SlackStandIn, session: Session, harbor: dict[str, Any]
+) -> None:
+    app = serve_app()
+    plan = the_plan(app, slack)
+    text = message_text(plan)
+    assert "5 moves" in text and "<@U0DANA> 104% → *100%*" in text and "open decline alert" in text
+    assert "&lt;!channel&gt; Customer 4" in text and "<!channel>" not in text
+
+    click_apply(app, slack, plan)
+    opened = slack.wait_for("views.open", timeout=15)[0]
+    modal = opened.param("view")
+    assert opened.param("trigger_id") and modal["callback_id"] == "plan-apply-modal"
+    assert len(modal["blocks"]) <= 100 and "hands over 5 accounts" in message_text(modal)
+    for block in modal["blocks"]:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+
+    before = owners(session)
+    done = submit(app, modal)
+    assert done["response_action"] == "update" and "Applied: 5 accounts" in message_text(done["view"])
+    after = owners(session)
+    moved = [i for i in after if after[i] != before[i]]
+    assert len(moved) == 5 and {after[i] for i in moved} == {harbor["eli"].id}
+    assert harbor["accounts"][0].id not in moved  # the open alert kept it with Dana
+    record = session.exec(select(PlanApplication)).one()
+    assert record.applied_by == "U0MGR"
+
+    dms = slack.wait_for("chat.postMessage", count=2, timeout=15)
+    by_user = {c.param("channel"): c for c in dms}
+    assert set(by_user) == {"U0DANA", "U0ELI"}
+    eli_dm = message_text({"blocks": by_user["U0ELI"].blocks})
+    assert (
+        "You take over 5 accounts" in eli_dm
+        and "from <@U0DANA>" in eli_dm
+        and "Executive Outcomes Review due" in eli_dm
+    )
+    assert "You hand over 5 accounts" in message_text({"blocks": by_user["U0DANA"].blocks})
+    slack.wait_for("response/teamload", count=2, timeout=15)  # the shown plan now says it was applied
+
+    again = submit(app, modal)  # the modal submitted twice
+    assert "already applied by <@U0MGR>" in message_text(again["view"])
+    click_apply(app, slack, plan)  # and the button clicked again
+    assert "already applied" in slack.wait_for("response/teamload", count=3, timeout=15)[2].param("text")
+    time.sleep(0.7)  # anything a lazy listener would still send arrives by now
+    assert owners(session) == after and len(session.exec(select(PlanApplication)).all()) == 1
+    assert len(slack.calls("chat.postMessage")) == 2 and len(slack.calls("views.open")) == 1
+    assert len(slack.calls("response/teamload")) == 3
+
+
+def test_a_plan_made_stale_is_refused_with_the_new_plan(
+    serve_app: ServeApp, slack: SlackStandIn, session: Session, harbor: dict[str, Any]
+) -> None:
+    app = serve_app()
+    plan = the_plan(app, slack)
+    click_apply(app, slack, plan)
+    modal = slack.wait_for("views.open", timeout=15)[0].param("view")
+    f.book(session, harbor["dana"], mid_market=4)  # four more accounts since the plan was shown
+    session.commit()
+    before = owners(session)
+
+    refused = submit(app, modal)
+    assert refused["response_action"] == "update"
+    assert "The books changed, here is the new plan" in message_text(refused["view"])
+    assert "hands over 9 accounts" in message_text(refused["view"])
+    assert owners(session) == before and session.exec(select(PlanApplication)).all() == []
+
+    click_apply(app, slack, plan)  # the old message's button
+    new = slack.wait_for("response/teamload", count=2, timeout=15)[1]
+    assert "The books changed, here is the new plan" in message_text({"blocks": new.blocks})
+    assert new.param("replace_original") in (True, "true")
+    time.sleep(0.7)  # anything a lazy listener would still send arrives by now
+    assert len(slack.calls("views.open")) == 1 and slack.calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    ("user", "text"), [("U0FAY", "plan"), ("U0OSCAR", "plan Harbor"), ("U0NOBODY", "plan")]
+)
+def test_a_plain_csm_and_outsiders_are_refused(
+    serve_app: ServeApp, slack: SlackStandIn, session: Session, harbor: dict[str, Any], user: str, text: str
+) -> None:
+    app = serve_app()
+    answer = app.post_command("/teamload", text, user_id=user)
+    assert answer.status == 200 and answer.json()["response_type"] == "ephemeral"
+    assert "Working out" not in answer.json()["text"]
+    slack.assert_quiet(1.0)
+    assert slack.calls("response/teamload") == []
+
+
+def test_an_outsider_clicking_apply_is_refused_and_nothing_opens(
+    serve_app: ServeApp, slack: SlackStandIn, session: Session, harbor: dict[str, Any]
+) -> None:
+    app = serve_app()
+    plan = the_plan(app, slack)
+    click_apply(app, slack, plan, user="U0OSCAR")
+    refusal = slack.wait_for("response/teamload", count=2, timeout=15)[1]
+    assert "Only the team's managers and admins" in refusal.param("text")
+    time.sleep(0.7)  # anything a lazy listener would still send arrives by now
+    assert slack.calls("views.open") == []
+
+
+def test_the_cli_prints_the_plan_writes_its_csv_and_applies_it_with_the_dms(
+    cli: Cli, slack: SlackStandIn, session: Session, harbor: dict[str, Any], tmp_path: Path
+) -> None:
+    harbor["accounts"][5].name = "Evil \x1b[31m[bold]red[/bold]"
+    session.commit()
+    moves_csv = tmp_path / "moves.csv"
+    refused = cli.run("plan", "--team", "Harbor", "--apply", env={"SLACK_BOT_TOKEN": ""})
+    assert refused.returncode == 2 and "SLACK_BOT_TOKEN" in refused.stdout
+    before = owners(session)
+    assert len(set(before.values())) == 3  # nothing moved
+
+    shown = cli.run("plan", "--team", "Harbor", "--csv", str(moves_csv), env={"COLUMNS": "250"})
+    assert shown.returncode == 0, shown.stdout
+    assert (
+        "5 moves" in shown.stdout
+        and "\x1b[31m" not in shown.stdout
+        and "Evil [31m[bold]red[/bold]" in shown.stdout
+    )
+    with moves_csv.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["external_id", "name", "segment", "arr", "from", "to", "reason"]
+    assert len(rows) == 6 and {(r[4], r[5]) for r in rows[1:]} == {("U0DANA", "U0ELI")}
+    assert owners(session) == before and slack.calls("chat.postMessage") == []
+
+    applied = cli.run("plan", "--team", "Harbor", "--apply")
+    assert applied.returncode == 0, applied.stdout
+    assert "5 moves applied; 2 handoff DM(s) sent" in applied.stdout
+    assert {c.param("channel") for c in slack.calls("chat.postMessage")} == {"U0DANA", "U0ELI"}
+    assert sum(1 for k in owners(session) if owners(session)[k] != before[k]) == 5
+    record = session.exec(select(PlanApplication)).one()
+    assert record.applied_by == "cli"
