@@ -7,20 +7,29 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock, PlainTextObject
+from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
 from bot.domain.plan import NEW_ACCOUNT_DAYS, PACE_DAYS, Move, Protection, percent
 from bot.services.people import USER_ID
 from bot.services.plan import TeamPlan
 from bot.services.plan_handoff import Handoff, HandoffLine
-from bot.slack.blocks.common import MAX_MESSAGE_BLOCKS, Message, context, escape, pack_lines, section
+from bot.slack.blocks.common import (
+    MAX_BLOCKS_JSON,
+    MAX_MESSAGE_BLOCKS,
+    MAX_VIEW_BLOCKS,
+    Budget,
+    Message,
+    button,
+    context,
+    escape,
+    fallback,
+    header,
+    section,
+)
 from bot.slack.blocks.load import accounts, money
 from bot.slack.ids import ActionId, CallbackId, PlanRef
 
-MAX_BLOCKS_JSON = 12_000  # chat.postMessage refuses near 13,000 (msg_blocks_too_long)
-MAX_MODAL_BLOCKS = 100
-MAX_HEADER = 150
 MAX_PROTECTED_LINES = 15  # the count by reason says the rest
 
 
@@ -43,10 +52,13 @@ def fitted(build: Callable[[int], list[Block]], most: int, *, max_blocks: int, m
 
 
 def listed(lines: list[str], n: int, more: str, *, max_blocks: int) -> list[Block]:
-    """The first `n` lines as sections, then "+N more …" for the rest."""
-    sections, left = pack_lines(lines[:n], max_blocks=max_blocks)
-    left += max(0, len(lines) - n)
-    return [*sections, *([context(f"+{left:,} more {more}")] if left else [])]
+    """The first `n` lines as at most `max_blocks` sections, then "+N more …" for the rest."""
+    hidden = max(0, len(lines) - n)
+    budget = Budget(max_blocks=max_blocks + 1, max_chars=10**9)  # the caller's `fitted` holds the size
+    shown = budget.add_lines(lines[:n], lambda left: context(f"+{left + hidden:,} more {more}"))
+    if shown == min(n, len(lines)) and hidden:
+        budget.blocks.append(context(f"+{hidden:,} more {more}"))
+    return budget.blocks
 
 
 def load_lines(tp: TeamPlan) -> list[str]:
@@ -145,13 +157,13 @@ def summary(tp: TeamPlan) -> str:
 
 def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
     """The ephemeral plan for a manager, with the Apply plan button when there is anything to apply."""
-    title = f"Rebalancing plan — team {tp.team.name}"[:MAX_HEADER]
+    title = f"Rebalancing plan — team {tp.team.name}"
     assert tp.team.id is not None
     value = PlanRef(team_id=tp.team.id, fingerprint=tp.fingerprint).model_dump_json()
     moves, loads, kept = move_lines(tp), load_lines(tp), protected_lines(tp)
 
     def build(n: int) -> list[Block]:
-        blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title))]
+        blocks: list[Block] = [header(title)]
         if note:
             blocks.append(section(note))
         blocks += [
@@ -167,10 +179,8 @@ def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
             blocks += listed(kept, min(n, MAX_PROTECTED_LINES), "protected accounts", max_blocks=2)
         blocks.append(section(headcount_line(tp)))
         if moves:
-            button = ButtonElement(
-                text="Apply plan", action_id=ActionId.PLAN_APPLY, value=value, style="primary"
-            )
-            blocks.append(ActionsBlock(block_id=ActionId.PLAN_APPLY, elements=[button]))
+            apply = button("Apply plan", action_id=ActionId.PLAN_APPLY, value=value, style="primary")
+            blocks.append(ActionsBlock(block_id=ActionId.PLAN_APPLY, elements=[apply]))
         blocks.append(context(rules_line(tp)))
         return blocks
 
@@ -178,7 +188,7 @@ def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
         build, max(len(moves), len(loads), 1), max_blocks=MAX_MESSAGE_BLOCKS, max_json=MAX_BLOCKS_JSON
     )
     text = f"{title}: {len(tp.plan.moves)} moves" + ("" if tp.plan.fits else ", and the team needs more CSMs")
-    return Message(text=escape(text), blocks=blocks)
+    return Message(text=fallback(escape(text)), blocks=blocks)
 
 
 def plan_modal(tp: TeamPlan, ref: PlanRef, *, note: str | None = None) -> View:
@@ -189,12 +199,12 @@ def plan_modal(tp: TeamPlan, ref: PlanRef, *, note: str | None = None) -> View:
         blocks: list[Block] = [section(note)] if note else []
         blocks += [section(f"Team *{escape(tp.team.name)}*: {summary(tp)} Each CSM concerned gets a DM.")]
         blocks += listed(
-            moves, n, "moves (`csm-coach plan --csv` writes them all)", max_blocks=MAX_MODAL_BLOCKS - 4
+            moves, n, "moves (`csm-coach plan --csv` writes them all)", max_blocks=MAX_VIEW_BLOCKS - 4
         )
         blocks.append(section(headcount_line(tp)))
         return blocks
 
-    blocks = fitted(build, max(len(moves), 1), max_blocks=MAX_MODAL_BLOCKS, max_json=100_000)
+    blocks = fitted(build, max(len(moves), 1), max_blocks=MAX_VIEW_BLOCKS, max_json=MAX_BLOCKS_JSON)
     return View(
         type="modal",
         callback_id=CallbackId.PLAN_APPLY_MODAL,
@@ -224,12 +234,12 @@ def handoff_dm(handoff: Handoff, *, team_name: str, applied_by: str) -> Message:
     """One DM per CSM concerned: what they take over and what they hand over, for a warm handoff."""
     gains = [handoff_line(line, gains=True) for line in handoff.gains]
     hands = [handoff_line(line, gains=False) for line in handoff.hands_over]
-    title = f"Team {team_name}: your book changes"[:MAX_HEADER]
+    title = f"Team {team_name}: your book changes"
     who = f"<@{applied_by}>" if USER_ID.match(applied_by) else "A manager (from the command line)"
 
     def build(n: int) -> list[Block]:
         blocks: list[Block] = [
-            HeaderBlock(text=PlainTextObject(text=title)),
+            header(title),
             section(
                 f"{who} applied the team's rebalancing plan. Please hand over warmly: "
                 "introduce the new CSM to each customer."
@@ -247,4 +257,4 @@ def handoff_dm(handoff: Handoff, *, team_name: str, applied_by: str) -> Message:
         build, max(len(gains), len(hands), 1), max_blocks=MAX_MESSAGE_BLOCKS, max_json=MAX_BLOCKS_JSON
     )
     text = f"Team {team_name}: you take over {len(gains)} and hand over {len(hands)} accounts."
-    return Message(text=escape(text), blocks=blocks)
+    return Message(text=fallback(escape(text)), blocks=blocks)
