@@ -148,10 +148,10 @@ def run_plan(
 def apply_all(
     console: Console, *, engine: Engine, settings: Settings, now: datetime, found: Sequence[plans.TeamPlan]
 ) -> None:
-    from bot.slack.client import make_client
+    from bot.slack.client import make_round_client
     from bot.slack.plan_dms import send_handoffs
 
-    client = make_client(settings, token=settings.secret("slack_bot_token"))
+    client = make_round_client(settings, token=settings.secret("slack_bot_token"))
     for tp in found:
         if not tp.plan.moves:
             continue
