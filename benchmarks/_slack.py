@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from _harness import Finished, Server, run_cli
 from sqlalchemy import Engine, delete
@@ -27,6 +29,7 @@ from tests.e2e import signing  # noqa: E402
 from tests.e2e.slack_standin import SlackStandIn  # noqa: E402
 
 BOT_TOKEN = "xoxb-benchmark"
+CONTENT_REFUSALS = {"msg_blocks_too_long", "invalid_blocks", "no_text"}
 POST = "chat.postMessage"
 # Slack: chat.postMessage about 1 message a second per channel, short bursts allowed.
 MESSAGE_PACE = (1.0, 3)  # per second, burst (per channel)
@@ -54,6 +57,17 @@ def clear_deliveries(engine: Engine) -> int:
 
 
 @dataclass(frozen=True)
+class Size:
+    blocks: int
+    chars: int  # characters of blocks JSON, as slack_sdk sends them
+    buttons: int  # items with buttons (actions blocks)
+
+    @classmethod
+    def of(cls, blocks: list[dict[str, Any]]) -> Size:
+        return cls(len(blocks), len(json.dumps(blocks)), sum(1 for b in blocks if b.get("type") == "actions"))
+
+
+@dataclass(frozen=True)
 class Round:
     label: str
     seconds: float
@@ -62,6 +76,9 @@ class Round:
     messages: int  # chat.postMessage answered ok
     rate_limited: int  # calls answered 429
     floor_seconds: float  # the least time the enforced pace allows for these calls (0: no pace)
+    largest: Size = field(default_factory=lambda: Size(0, 0, 0))  # the largest message posted
+    most_buttons: int = 0  # the most items with buttons in one DM
+    refused: int = 0  # posts the stand-in refused as Slack would (msg_blocks_too_long, invalid_blocks, …)
 
     @property
     def per_second(self) -> float:
@@ -79,6 +96,8 @@ def morning_round(
         finished.check()
     calls = slack.calls()
     posts = [c for c in calls if c.method == POST and c.ok]
+    sizes = [Size.of(c.blocks) for c in posts]
+    dms = [size for size, c in zip(sizes, posts, strict=True) if str(c.param("channel", "")).startswith("U")]
     return Round(
         label=label,
         seconds=finished.seconds,
@@ -87,6 +106,9 @@ def morning_round(
         messages=len(posts),
         rate_limited=sum(1 for c in calls if c.status == 429),
         floor_seconds=0.0,
+        largest=max(sizes, key=lambda size: size.chars, default=Size(0, 0, 0)),
+        most_buttons=max((size.buttons for size in dms), default=0),
+        refused=sum(1 for c in calls if c.method == POST and c.answer.get("error") in CONTENT_REFUSALS),
     )
 
 

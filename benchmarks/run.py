@@ -181,6 +181,16 @@ def bench_database(
             paced.seconds <= limit and paced.messages == free.messages and "failed" not in paced.summary,
         )
     )
+    big = free.largest
+    figures.append(
+        Figure(
+            "largest message of the round",
+            f"{big.blocks} blocks, {big.chars:,} characters of blocks JSON; at most {free.most_buttons} "
+            f"items with buttons in a DM; {free.refused} refused by the stand-in",
+            "≤ 50 blocks, ≤ 12,000 chars, ≤ 10 items",
+            big.blocks <= 50 and big.chars <= 12_000 and free.most_buttons <= 10 and not free.refused,
+        )
+    )
     peak = max(free.peak_mb, paced.peak_mb)
     figures.append(
         Figure(
