@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from bot.errors import UserFacingError
 from bot.importers.errors import CsvError, ImportResult
 from bot.jobs.scheduler import configure as configure_scheduler
 from bot.jobs.stopping import Stopper
+from bot.logs import configure_logging
 from bot.slack.client import make_round_client
 
 app = typer.Typer(
@@ -322,8 +322,7 @@ def parse_day(value: str) -> date:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging()
     try:
         app()
     except (InvalidSettings, ValidationError) as exc:
