@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.config import InvalidSettings, MissingSetting, Settings, describe_invalid, get_settings
-from bot.db import get_engine, migrate, refresh_statistics, session_scope
+from bot.db import get_engine, migrate, refresh_statistics, request_engine, session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import CsvError, ImportResult
 from bot.jobs.scheduler import configure as configure_scheduler
@@ -44,6 +44,7 @@ app.add_typer(team_app, name="team")
 
 console = Console()
 errors = Console(stderr=True)
+SOCKET_MODE_THREADS = 10  # Socket Mode's workers, each may hold a pooled connection
 AT_TOLERANCE = timedelta(minutes=1)  # `digest --at` this close to now is "now", clocks drifting apart
 
 
@@ -90,15 +91,17 @@ def run() -> None:
     """Socket Mode (SLACK_APP_TOKEN): for a laptop or a single box, no public URL needed."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.slack.app import create_app
+    from bot.slack.app import LISTENER_THREADS, create_app
 
     settings = get_settings()
     settings.require("slack_bot_token", "slack_app_token")
     engine = ready_engine(settings)
-    bolt = create_app(settings, engine=engine, socket_mode=True)
+    # Requests wait 2 s for a lock and answer "busy"; the round, on `engine`, waits as long as it needs.
+    requests = request_engine(settings.database_url, threads=SOCKET_MODE_THREADS + LISTENER_THREADS)
+    bolt = create_app(settings, engine=requests, socket_mode=True)
     stopper = Stopper()
     scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
-    handler = SocketModeHandler(bolt, settings.secret("slack_app_token"))
+    handler = SocketModeHandler(bolt, settings.secret("slack_app_token"), concurrency=SOCKET_MODE_THREADS)
     stopper.install()
     scheduler.start()
     try:
