@@ -281,9 +281,11 @@ def serve_load(
     return Served(myload, teamload, server.startup_seconds, rss_at_start, peak)
 
 
-def digest_moment(today: date) -> datetime:
-    """Noon UTC: the same local date, `today`, from Los Angeles (UTC-8) to Sydney (UTC+11)."""
-    return datetime.fromisoformat(f"{today.isoformat()}T12:00:00+00:00")
+def digest_moment(today: date, now: datetime) -> datetime:
+    """Noon UTC: the same local date, `today`, from Los Angeles (UTC-8) to Sydney (UTC+11); or `now`, if
+    noon has not come yet (`digest --at` refuses a future moment), which is still `today` in those zones
+    but for the last hours of the UTC day."""
+    return min(datetime.fromisoformat(f"{today.isoformat()}T12:00:00+00:00"), now)
 
 
 def slack_env(slack: SlackStandIn, database_url: str) -> dict[str, str]:

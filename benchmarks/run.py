@@ -148,7 +148,7 @@ def bench_database(
     figures.append(detection_figure(engine, company.today, args.repeat))
 
     channels = set_up_channels(engine)
-    at = digest_moment(company.today)
+    at = digest_moment(company.today, datetime.now(UTC))
     say(f"morning round for {len(channels)} teams at {at.isoformat()}, no rate limit")
     free = morning_round(slack, label="free", at=at, env=env, cwd=logs / "cwd", log=logs / "digest-free.log")
     say(f"  {free.summary}")
