@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.domain.usage import FeedAge
 from bot.models import Person, Team
 from bot.services import alerts, localtime, people, steps, teams
-from bot.services.usage import daily_values, detect, sparkline_window
+from bot.services.usage import MedianMemo, daily_values, detect, sparkline_window
 from bot.slack.blocks.common import Message, RulesInForce
 from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
 
@@ -45,14 +45,16 @@ class TeamPlan:
     outgoing: list[Outgoing]
 
 
-def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings) -> TeamPlan:
+def plan_team(
+    *, session: Session, team: Team, now: datetime, settings: Settings, memo: MedianMemo | None = None
+) -> TeamPlan:
     """Refresh the team's alerts for its local day and compose what it should receive."""
     assert team.id is not None
     local = localtime.for_team(team, session=session, now=now)
     today = local.today
     rules = settings.decline_rules()
     wording = RulesInForce.of(settings)
-    detection = detect(session=session, today=today, rules=rules, team_id=team.id)
+    detection = detect(session=session, today=today, rules=rules, team_id=team.id, memo=memo)
     alerts.refresh(session=session, detection=detection)
     found = alerts.declines(session=session, detection=detection, rules=rules)
     first, last = sparkline_window(today, session=session)

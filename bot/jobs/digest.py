@@ -21,6 +21,7 @@ from bot.jobs import rounds
 from bot.jobs.compose import plan_team, select_teams
 from bot.jobs.deliver import RoundSummary, deliver, describe
 from bot.models import Team
+from bot.services.usage import MedianMemo
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,19 @@ def morning_round(
 ) -> RoundSummary:
     """Every team's round now (or one team's), whatever was sent before: nothing goes twice."""
     total = RoundSummary()
+    memo: MedianMemo = {}
     for team_id, _name in _teams(engine, team_name):
         if stop is not None and stop.is_set():
             break
         part = run_team(
-            engine=engine, client=client, team_id=team_id, now=now, settings=settings, stop=stop, force=True
+            engine=engine,
+            client=client,
+            team_id=team_id,
+            now=now,
+            settings=settings,
+            stop=stop,
+            force=True,
+            memo=memo,
         )
         if part is not None:
             total.merge(part)
@@ -57,6 +66,7 @@ def catch_up(
 ) -> Iterator[tuple[str, RoundSummary]]:
     """The round of each team whose post time has passed today and whose round has not gone out
     (or failed definitely and is due again): what a clock does on start and every few minutes."""
+    memo: MedianMemo = {}
     for team_id, name in _teams(engine, None):
         if stop is not None and stop.is_set():
             return
@@ -76,6 +86,7 @@ def catch_up(
                 settings=settings,
                 stop=stop,
                 force=False,
+                memo=memo,
             )
             if part is not None:
                 yield name, part
@@ -97,6 +108,7 @@ def run_team(
     settings: Settings,
     stop: threading.Event | None,
     force: bool,
+    memo: MedianMemo | None = None,
 ) -> RoundSummary | None:
     """One team's round, isolated: whatever fails is in the summary, never raised. None when the
     round was not taken (done, running elsewhere, not due again yet)."""
@@ -122,7 +134,7 @@ def run_team(
         with session_scope(engine) as session:
             team = session.get(Team, team_id)
             assert team is not None
-            plan = plan_team(session=session, team=team, now=now, settings=settings)
+            plan = plan_team(session=session, team=team, now=now, settings=settings, memo=memo)
     except Exception as exc:  # noqa: BLE001 - one team's failure never stops the next team
         log.exception("team %s: the round could not be composed", name)
         summary.failures.append(f"team {name}: not composed ({describe(exc)}); tried again later")

@@ -46,7 +46,19 @@ def feed_newest(*, session: Session) -> date | None:
     return session.exec(select(func.max(Account.last_usage_day))).one()
 
 
-def detect(*, session: Session, today: date, rules: DeclineRules, team_id: int | None = None) -> Detection:
+# The workspace's median ratio per (windows, rules), shared by the teams of one round: each team's
+# detection needs it, and reading the whole workspace again for each team would cost the round dearly.
+MedianMemo = dict[tuple[Windows, DeclineRules], float | None]
+
+
+def detect(
+    *,
+    session: Session,
+    today: date,
+    rules: DeclineRules,
+    team_id: int | None = None,
+    memo: MedianMemo | None = None,
+) -> Detection:
     """Judge the accounts of one team (or all) for the local day `today`; nothing on a stale feed.
 
     The windows end on the feed's newest day (never after yesterday); a feed-wide dip is measured
@@ -74,8 +86,12 @@ def detect(*, session: Session, today: date, rules: DeclineRules, team_id: int |
     }
     if team_id is None:
         median = _remember_median(session, windows, rules, workspace_median(plain.values(), rules))
+    elif memo is not None and (windows, rules) in memo:
+        median = memo[(windows, rules)]
     else:
         median = workspace_median_ratio(session=session, windows=windows, rules=rules)
+    if memo is not None:
+        memo[(windows, rules)] = median
     assessments, dip = judge(plain, feed=feed, rules=rules, median=median)
     declining = [i for i, a in assessments.items() if a.trend is Trend.DECLINING]
     accounts: dict[int, Account] = {}
