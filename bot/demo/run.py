@@ -18,7 +18,7 @@ from bot.db import get_engine, migrate, session_scope
 from bot.demo.build import FlagCounts, build_company, flag_counts
 from bot.domain.bands import Verdict
 from bot.jobs.compose import TeamPlan, plan_round
-from bot.models import Person, Role, Team
+from bot.models import DeliveryKind, Person, Role, Team
 from bot.plan_cli import show_demo_plan
 from bot.render import render_message
 from bot.services import books
@@ -91,9 +91,9 @@ def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]
     """
     console.print(Rule("The morning round (csm-coach digest --dry-run)"))
     outgoing = [out for plan in plans for out in plan.outgoing]
-    dms = [out for out in outgoing if out.kind == "dm"]
+    dms = [out for out in outgoing if out.kind == DeliveryKind.DM]
     shown = sorted(dms, key=lambda out: out.recipient != first)[:2]
-    for out in [o for o in outgoing if o.kind != "dm"] + shown:
+    for out in [o for o in outgoing if o.kind != DeliveryKind.DM] + shown:
         blocks = out.message.block_dicts()
         render_message(console, title=out.title, blocks=blocks, text=out.message.text, names=names)
         console.print()

@@ -14,11 +14,9 @@ from sqlmodel import Session, col, select, update
 
 from bot.db import update_if
 from bot.domain.playbooks import NUDGE_AHEAD_DAYS, PlannedStep, Step, initial_steps, next_review, on_time
-from bot.models import Account, Person, PlaybookStep
+from bot.models import Account, Person, PlaybookStep, StepStatus
 
 log = logging.getLogger(__name__)
-
-OPEN, DONE, SKIPPED = "open", "done", "skipped"
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ def _row(account_id: int, planned: PlannedStep) -> dict[str, object]:
         "step": planned.step.value,
         "sequence": planned.sequence,
         "due_on": planned.due_on,
-        "status": OPEN,
+        "status": StepStatus.OPEN,
     }
 
 
@@ -105,7 +103,7 @@ def due_steps(
         .join(Account, col(Account.id) == col(PlaybookStep.account_id))
         .where(
             col(Account.owner_id).in_(ids),
-            col(PlaybookStep.status) == OPEN,
+            col(PlaybookStep.status) == StepStatus.OPEN,
             col(PlaybookStep.due_on) <= today + timedelta(days=ahead),
             (col(PlaybookStep.snoozed_until).is_(None)) | (col(PlaybookStep.snoozed_until) <= today),
         )
@@ -119,7 +117,11 @@ def overdue_count(*, session: Session, today: date, owner_id: int) -> int:
         select(func.count())
         .select_from(PlaybookStep)
         .join(Account, col(Account.id) == col(PlaybookStep.account_id))
-        .where(Account.owner_id == owner_id, PlaybookStep.status == OPEN, col(PlaybookStep.due_on) < today)
+        .where(
+            Account.owner_id == owner_id,
+            PlaybookStep.status == StepStatus.OPEN,
+            col(PlaybookStep.due_on) < today,
+        )
     ).one()
 
 
@@ -147,7 +149,7 @@ def complete(
             next_outcomes=next_outcomes,
             expansion_found=bool(expansion_found),
         )
-    if not _close(session, step, DONE, **values):
+    if not _close(session, step, StepStatus.DONE, **values):
         return False
     if step.step == Step.REVIEW:
         following = next_review(
@@ -163,7 +165,7 @@ def complete(
 
 def snooze(*, session: Session, step: PlaybookStep, today: date, days: int) -> bool:
     until = today + timedelta(days=days)
-    if step.status != OPEN or (step.snoozed_until is not None and step.snoozed_until >= until):
+    if step.status != StepStatus.OPEN or (step.snoozed_until is not None and step.snoozed_until >= until):
         return False
     step.snoozed_until = until
     session.add(step)
@@ -174,13 +176,19 @@ def skip(
     *, session: Session, step: PlaybookStep, by: str, now: datetime, today: date, reason: str | None
 ) -> bool:
     return _close(
-        session, step, SKIPPED, completed_by=by, completed_at=now, completed_on=today, skip_reason=reason
+        session,
+        step,
+        StepStatus.SKIPPED,
+        completed_by=by,
+        completed_at=now,
+        completed_on=today,
+        skip_reason=reason,
     )
 
 
-def _close(session: Session, step: PlaybookStep, status: str, **values: object) -> bool:
+def _close(session: Session, step: PlaybookStep, status: StepStatus, **values: object) -> bool:
     """Close the step if it is still open: of two closing it at once, one wins and both see who."""
-    return update_if(session, step, col(PlaybookStep.status) == OPEN, status=status, **values)
+    return update_if(session, step, col(PlaybookStep.status) == StepStatus.OPEN, status=status, **values)
 
 
 @dataclass(frozen=True)
@@ -200,7 +208,7 @@ def review_outcomes(*, session: Session, people: Sequence[Person], since: date) 
         .where(
             col(Account.owner_id).in_(ids),
             PlaybookStep.step == Step.REVIEW.value,
-            PlaybookStep.status == DONE,
+            PlaybookStep.status == StepStatus.DONE,
             col(PlaybookStep.completed_on) >= since,
         )
     ).all()
