@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.markup import escape
 from rich.rule import Rule
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import get_engine, migrate, session_scope
@@ -45,7 +45,7 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
     now = morning(today)
     with session_scope(engine) as session:
         names = {p.slack_user_id: p.name for p in session.exec(select(Person)).all()}
-        for index, team in enumerate(session.exec(select(Team).order_by(Team.id)).all(), start=1):
+        for index, team in enumerate(session.exec(select(Team).order_by(col(Team.id))).all(), start=1):
             team.channel_id = f"C0DEMO{index:04d}"  # made-up channels, so the demo shows the team posts
             session.add(team)
     # The round first (quietly), so /myload can count today's declining accounts and steps due.
@@ -57,7 +57,9 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
         for person in [*showcase_csms(session), backlog]:
             title = f"/myload — as {person.name} (only they see this)"
             show(console, title, myload, person, session=session, settings=settings, names=names, now=now)
-        manager = session.exec(select(Person).where(Person.role == Role.MANAGER).order_by(Person.id)).first()
+        manager = session.exec(
+            select(Person).where(Person.role == Role.MANAGER).order_by(col(Person.id))
+        ).first()
         if manager is not None:
             title = f"/teamload — as {manager.name}, manager"
             show(console, title, teamload, manager, session=session, settings=settings, names=names, now=now)
@@ -105,7 +107,7 @@ def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]
 
 def showcase_csms(session: Session) -> list[Person]:
     """One CSM over band, one within, one under; a mixed book preferred where there is one."""
-    teams = session.exec(select(Team).order_by(Team.id)).all()
+    teams = session.exec(select(Team).order_by(col(Team.id))).all()
     all_books = [
         b for t in teams if t.id is not None for b in books.team_books(session=session, team_id=t.id)
     ]

@@ -117,7 +117,7 @@ def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
             return None
         except IntegrityError as exc:
             refused = exc
-        retried = session.exec(  # type: ignore[call-overload]
+        retried = session.exec(
             update(Delivery)
             .where(
                 *_key(out),
@@ -186,7 +186,7 @@ def finish(
 ) -> None:
     sent = status == DeliveryStatus.SENT
     with session_scope(engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Delivery)
             .where(*_key(out))
             .values(

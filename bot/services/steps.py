@@ -38,7 +38,7 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]])
             .values(rows[start : start + 2000])
             .on_conflict_do_nothing(index_elements=["account_id", "playbook", "step", "sequence"])
         )
-        session.exec(statement)  # type: ignore[call-overload]
+        session.exec(statement)
 
 
 def _row(account_id: int, planned: PlannedStep) -> dict[str, object]:
@@ -58,12 +58,10 @@ def generate(*, session: Session, today: date, cadence: Mapping[str, int]) -> in
     Idempotent twice over: only step-less accounts are looked at, and the unique key
     (account, playbook, step, sequence) turns any race into a no-op.
     """
-    session.exec(  # type: ignore[call-overload]
-        update(Account).where(col(Account.first_seen_on).is_(None)).values(first_seen_on=today)
-    )
+    session.exec(update(Account).where(col(Account.first_seen_on).is_(None)).values(first_seen_on=today))
     has_steps = exists().where(col(PlaybookStep.account_id) == col(Account.id))
     accounts = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel's select() is typed for at most 4 columns
             Account.id,
             Account.start_date,
             Account.first_seen_on,
@@ -203,7 +201,12 @@ def review_outcomes(*, session: Session, people: Sequence[Person], since: date) 
     """Executive Outcomes Reviews done since `since`, per person: how many, on time, with expansion."""
     ids = [p.id for p in people if p.id is not None]
     rows = session.exec(
-        select(Account.owner_id, PlaybookStep.due_on, PlaybookStep.completed_on, PlaybookStep.expansion_found)
+        select(
+            Account.owner_id,
+            col(PlaybookStep.due_on),
+            col(PlaybookStep.completed_on),
+            col(PlaybookStep.expansion_found),
+        )
         .join(Account, col(Account.id) == col(PlaybookStep.account_id))
         .where(
             col(Account.owner_id).in_(ids),
@@ -216,6 +219,6 @@ def review_outcomes(*, session: Session, people: Sequence[Person], since: date) 
     for owner_id, due_on, done_on, expansion in rows:
         counts = tally[owner_id]
         counts[0] += 1
-        counts[1] += int(on_time(due_on, done_on))
+        counts[1] += int(done_on is not None and on_time(due_on, done_on))  # never None: see the WHERE
         counts[2] += int(bool(expansion))
     return [ReviewOutcomes(p, *tally[p.id]) for p in people if p.id is not None]
