@@ -225,11 +225,12 @@ def run_import(kind: str, path: Path) -> None:
     from bot.importers.usage import import_usage
 
     today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (SPEC §4)
-    importer: Callable[..., ImportResult] = {
+    importers: dict[str, Callable[..., ImportResult]] = {
         "team": import_team,
         "accounts": partial(import_accounts, today=today),
         "usage": partial(import_usage, today=today),
-    }[kind]
+    }
+    importer = importers[kind]
     settings = get_settings()
     if not path.is_file():
         raise UserFacingError(f"{path}: no such file")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Engine, create_engine, event, text, update
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import Session, SQLModel
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, col
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -31,8 +33,8 @@ REQUEST_BUSY_WAIT_SECONDS = 2.0
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 
 
-def _sqlite_pragmas(busy_ms: int):  # type: ignore[no-untyped-def]
-    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(busy_ms: int) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
+    def on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
         # WAL lets the web process read while an import or the morning round writes.
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -101,7 +103,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
-def update_if(session: Session, row: SQLModel, condition: ColumnElement[bool], **values: Any) -> bool:
+class Keyed(Protocol):
+    """A table model whose primary key is its `id`."""
+
+    id: int | None
+
+
+def update_if(session: Session, row: Keyed, condition: ColumnElement[bool], **values: Any) -> bool:
     """Write `values` to `row` only if `condition` still holds in the database; reload `row` either way.
 
     Two processes may both read a row and decide to change it (one click through two web processes);
@@ -110,11 +118,11 @@ def update_if(session: Session, row: SQLModel, condition: ColumnElement[bool], *
     model = type(row)
     statement = (
         update(model)
-        .where(model.__table__.c.id == row.id, condition)  # type: ignore[attr-defined]
+        .where(col(model.id) == row.id, condition)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    written = session.exec(statement).rowcount  # type: ignore[call-overload]
+    written = session.exec(statement).rowcount
     session.refresh(row)
     return bool(written == 1)
 

@@ -5,8 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Date, DateTime, Float, Index, Integer, UniqueConstraint, text
+from sqlalchemy import Column, Date, DateTime, Enum, Float, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+def _as_text(enum: type[StrEnum], length: int) -> Enum:
+    """A StrEnum column kept as the plain VARCHAR the migrations made: no database enum type, no CHECK,
+    the value (not the member's name) stored, and the member read back."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class Role(StrEnum):
@@ -30,7 +42,7 @@ class Person(SQLModel, table=True):
     email: str = Field(index=True, unique=True, max_length=320)
     name: str = Field(max_length=200)
     team_id: int = Field(foreign_key="team.id", index=True)
-    role: str = Field(default=Role.CSM.value, max_length=16)
+    role: Role = Field(default=Role.CSM, sa_type=_as_text(Role, 16))
     timezone: str = Field(default="UTC", max_length=64)
     # People left out of a later team file are kept (they may still own accounts) but inactive.
     active: bool = Field(default=True)
@@ -120,10 +132,27 @@ class DeliveryStatus(StrEnum):
     REFUSED = "refused"  # Slack refused the content itself: the same message would be refused again
 
 
+class DeliveryKind(StrEnum):
+    """What a delivery is; a plan's handoff DMs have a kind of their own, see `plan_handoff_kind`."""
+
+    CHANNEL_POST = "channel_post"
+    DM = "dm"  # the morning DM
+
+
+def plan_handoff_kind(application_id: int) -> str:
+    """The kind of an applied plan's handoff DMs: "plan-<application id>".
+
+    A string rather than a DeliveryKind member plus a column for the id: the id belongs in the once-only
+    key (kind, recipient, local date), so that a CSM concerned by two plans applied the same day gets
+    both DMs; a column of its own would change that unique index and the rows already written.
+    """
+    return f"plan-{application_id}"
+
+
 # A channel post is one per team (two teams may share a channel); any other message is one per
 # recipient, whatever team they are in, so a person moved between teams still gets one DM a morning.
-_POST = text("kind = 'channel_post'")
-_NOT_POST = text("kind <> 'channel_post'")
+_POST = text(f"kind = '{DeliveryKind.CHANNEL_POST}'")
+_NOT_POST = text(f"kind <> '{DeliveryKind.CHANNEL_POST}'")
 
 
 class Delivery(SQLModel, table=True):
@@ -151,11 +180,11 @@ class Delivery(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=32)  # "channel_post" | "dm"
+    kind: str = Field(max_length=32)  # a DeliveryKind, or plan_handoff_kind(application id)
     recipient: str = Field(max_length=32)  # channel id or Slack user id
     local_date: date
     team_id: int | None = Field(default=None, foreign_key="team.id")
-    status: str = Field(max_length=16)  # a DeliveryStatus
+    status: DeliveryStatus = Field(sa_type=_as_text(DeliveryStatus, 16))
     attempts: int = Field(default=1)
     claimed_at: datetime = Field(sa_type=DateTime(timezone=True))
     sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -181,12 +210,18 @@ class TeamRound(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
     local_date: date
-    state: str = Field(max_length=16)  # a RoundState
+    state: RoundState = Field(sa_type=_as_text(RoundState, 16))
     attempts: int = Field(default=1)
     started_at: datetime = Field(sa_type=DateTime(timezone=True))
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     retry_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     summary: str | None = Field(default=None, max_length=500)
+
+
+class StepStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    SKIPPED = "skipped"
 
 
 class PlaybookStep(SQLModel, table=True):
@@ -204,7 +239,7 @@ class PlaybookStep(SQLModel, table=True):
     step: str = Field(max_length=40)
     sequence: int = Field(default=1)  # the n-th review; 1 for one-off steps
     due_on: date
-    status: str = Field(default="open", max_length=16)  # open | done | skipped
+    status: StepStatus = Field(default=StepStatus.OPEN, sa_type=_as_text(StepStatus, 16))
     snoozed_until: date | None = None
     completed_by: str | None = Field(default=None, max_length=32)
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

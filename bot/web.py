@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -111,10 +112,10 @@ def create_asgi(settings: Settings, *, engine: Engine, bolt: App) -> Starlette:
             event_id, retry = payload.get("event_id"), request.headers.get("x-slack-retry-num") or "none"
             log.info("event %s already received (retry %s): skipped", event_id, retry)
             return JSONResponse({"ok": True})
+        # Plain dicts, as Bolt types them; of a repeated name the last value wins, as it did before.
+        headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
         bolt_request = BoltRequest(
-            body=body.decode("utf-8"),
-            query=request.query_params,  # type: ignore[arg-type]
-            headers=request.headers,  # type: ignore[arg-type]
+            body=body.decode("utf-8"), query=dict(request.query_params.items()), headers=headers
         )
         return to_starlette_response(bolt.dispatch(bolt_request))
 

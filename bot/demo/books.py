@@ -85,7 +85,8 @@ def _room(book: dict[str, int], target: Verdict | None, *, grow: bool, spare: in
     top = sum(n / _BAND[s].high for s, n in book.items())
     bottom = sum(n / _BAND[s].low for s, n in book.items())
     if grow:
-        limit = {_W: (0.97 - top) * band.high, _U: (0.95 - bottom) * band.low}.get(target, spare)
+        room: dict[Verdict | None, float] = {_W: (0.97 - top) * band.high, _U: (0.95 - bottom) * band.low}
+        limit = room.get(target, spare)
         return max(0, math.floor(limit))
     if target is None:  # last resort: empty the book if need be
         return sum(book.values())

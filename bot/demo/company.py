@@ -21,6 +21,7 @@ from bot.demo.books import BANDS, plan_books
 from bot.demo.draws import arr, company_name, last_review, log_uniform, next_anniversary
 from bot.demo.words import FIRST_NAMES, LAST_NAMES, TEAMS
 from bot.domain.bands import Verdict, book_load
+from bot.models import Role
 
 TEAM_HEADER = ("slack_user_id", "email", "name", "team", "role", "timezone")
 ACCOUNTS_HEADER = (
@@ -103,7 +104,7 @@ def write_company(
     people, csm_ids, csm_emails, person = _people(rng, teams, csms)
     backlog_id = None
     if backlog_csm:  # drawn after everyone else, so the rest of the company stays the same
-        people.append(person(0, "csm"))
+        people.append(person(0, Role.CSM))
         backlog_id = people[-1][0]
     _write(team_csv, TEAM_HEADER, people)
     books = plan_books(rng, csms, accounts)
@@ -174,13 +175,13 @@ def _write(path: Path, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> 
 
 def _people(
     rng: random.Random, teams: int, csms: int
-) -> tuple[list[tuple[str, ...]], list[str], list[str], Callable[[int, str], tuple[str, ...]]]:
+) -> tuple[list[tuple[str, ...]], list[str], list[str], Callable[[int, Role], tuple[str, ...]]]:
     """Team-file rows (an admin, then per team its manager and CSMs), the CSMs' ids and emails, and
     the function that makes one more person."""
     ids: set[str] = set()
     names: set[str] = set()
 
-    def person(team: int, role: str) -> tuple[str, ...]:
+    def person(team: int, role: Role) -> tuple[str, ...]:
         team_name, tz, alt = TEAMS[team % len(TEAMS)]
         if team >= len(TEAMS):
             team_name = f"{team_name} {team // len(TEAMS) + 1}"
@@ -197,12 +198,12 @@ def _people(
         email = ".".join(part.strip(".") for part in local.split()) + "@lumora.example"
         return (slack_id, email, name, team_name, role, alt if rng.random() < 0.15 else tz)
 
-    rows = [person(0, "admin")]
+    rows = [person(0, Role.ADMIN)]
     by_index: dict[int, tuple[str, ...]] = {}
     for t in range(teams):
-        rows.append(person(t, "manager"))
+        rows.append(person(t, Role.MANAGER))
         for i in range(t, csms, teams):  # CSM i sits in team i % teams
-            by_index[i] = person(t, "csm")
+            by_index[i] = person(t, Role.CSM)
             rows.append(by_index[i])
     return rows, [by_index[i][0] for i in range(csms)], [by_index[i][1] for i in range(csms)], person
 

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.markup import escape
 from rich.rule import Rule
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import get_engine, migrate, session_scope
 from bot.demo.build import FlagCounts, build_company, flag_counts
 from bot.domain.bands import Verdict
 from bot.jobs.compose import TeamPlan, plan_round
-from bot.models import Person, Role, Team
+from bot.models import DeliveryKind, Person, Role, Team
 from bot.plan_cli import show_demo_plan
 from bot.render import render_message
 from bot.services import books
@@ -45,7 +45,7 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
     now = morning(today)
     with session_scope(engine) as session:
         names = {p.slack_user_id: p.name for p in session.exec(select(Person)).all()}
-        for index, team in enumerate(session.exec(select(Team).order_by(Team.id)).all(), start=1):
+        for index, team in enumerate(session.exec(select(Team).order_by(col(Team.id))).all(), start=1):
             team.channel_id = f"C0DEMO{index:04d}"  # made-up channels, so the demo shows the team posts
             session.add(team)
     # The round first (quietly), so /myload can count today's declining accounts and steps due.
@@ -57,7 +57,9 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
         for person in [*showcase_csms(session), backlog]:
             title = f"/myload — as {person.name} (only they see this)"
             show(console, title, myload, person, session=session, settings=settings, names=names, now=now)
-        manager = session.exec(select(Person).where(Person.role == Role.MANAGER).order_by(Person.id)).first()
+        manager = session.exec(
+            select(Person).where(Person.role == Role.MANAGER).order_by(col(Person.id))
+        ).first()
         if manager is not None:
             title = f"/teamload — as {manager.name}, manager"
             show(console, title, teamload, manager, session=session, settings=settings, names=names, now=now)
@@ -91,9 +93,9 @@ def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]
     """
     console.print(Rule("The morning round (csm-coach digest --dry-run)"))
     outgoing = [out for plan in plans for out in plan.outgoing]
-    dms = [out for out in outgoing if out.kind == "dm"]
+    dms = [out for out in outgoing if out.kind == DeliveryKind.DM]
     shown = sorted(dms, key=lambda out: out.recipient != first)[:2]
-    for out in [o for o in outgoing if o.kind != "dm"] + shown:
+    for out in [o for o in outgoing if o.kind != DeliveryKind.DM] + shown:
         blocks = out.message.block_dicts()
         render_message(console, title=out.title, blocks=blocks, text=out.message.text, names=names)
         console.print()
@@ -105,7 +107,7 @@ def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]
 
 def showcase_csms(session: Session) -> list[Person]:
     """One CSM over band, one within, one under; a mixed book preferred where there is one."""
-    teams = session.exec(select(Team).order_by(Team.id)).all()
+    teams = session.exec(select(Team).order_by(col(Team.id))).all()
     all_books = [
         b for t in teams if t.id is not None for b in books.team_books(session=session, team_id=t.id)
     ]

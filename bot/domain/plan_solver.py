@@ -162,16 +162,17 @@ def _route(given: dict[tuple[str, str], int], taken: dict[tuple[str, str], int])
         taken[pair] -= both
     routes: dict[Triple, int] = defaultdict(int)
     for segment in sorted({s for _, s in given}):
-        receivers = [[k, n] for (k, s), n in sorted(taken.items()) if s == segment and n > 0]
+        receivers = [(k, n) for (k, s), n in sorted(taken.items()) if s == segment and n > 0]
         for (giver, s), n in sorted(given.items()):
             if s != segment:
                 continue
             while n > 0:
-                receiver = receivers[0]
-                step = min(n, receiver[1])
-                routes[Triple(giver, receiver[0], segment)] += step
+                receiver, room = receivers[0]
+                step = min(n, room)
+                routes[Triple(giver, receiver, segment)] += step
                 n -= step
-                receiver[1] -= step
-                if receiver[1] == 0:
+                if room == step:
                     receivers.pop(0)
+                else:
+                    receivers[0] = (receiver, room - step)
     return dict(routes)

@@ -19,6 +19,7 @@ from bot.errors import CONTROL
 from bot.importers.errors import CsvError
 
 T = TypeVar("T")
+Day = date
 Progress = Callable[[int, int], None]  # (bytes read, file size in bytes)
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -296,7 +297,8 @@ class Row:
         except ValueError as exc:
             raise self.fail(column, f"{exc}{none if day > bounds.last else ''}") from None
 
-    def optional_date(self, column: str, bounds: DateBounds) -> date | None:
+    # `Day`, not `date`: in the class body `date` is the method above.
+    def optional_date(self, column: str, bounds: DateBounds) -> Day | None:
         """A date, or None for an empty field: "no end" is an empty field, not 9999-12-31."""
         if not self.raw(column).strip():
             return None

@@ -35,7 +35,7 @@ class _Member:
     email: str
     name: str
     team: str
-    role: str
+    role: Role
     timezone: str
 
 
@@ -54,7 +54,7 @@ def _member(row: Row) -> _Member:
     timezone = row.text("timezone")
     if timezone not in _zones():
         raise row.fail("timezone", f'unknown timezone "{timezone}" (expected an IANA zone like Europe/Paris)')
-    return _Member(row.line, slack_user_id, email, row.text("name"), row.text("team"), role, timezone)
+    return _Member(row.line, slack_user_id, email, row.text("name"), row.text("team"), Role(role), timezone)
 
 
 def _read(file: CsvFile, progress: Progress | None) -> list[_Member]:

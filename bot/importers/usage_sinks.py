@@ -166,7 +166,10 @@ class PostgresSink:
 
     def __enter__(self) -> Self:
         self._pooled = self.engine.raw_connection()
-        self._db: Any = self._pooled.driver_connection  # psycopg 3: the first statement opens the transaction
+        db = self._pooled.driver_connection  # psycopg 3: the first statement opens the transaction
+        if db is None:  # only a connection the pool has already invalidated has none
+            raise RuntimeError("the database connection was lost before the import began")
+        self._db: Any = db
         self._cursor = self._db.cursor()
         self._copying = ExitStack()
         try:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.domain.usage import FeedAge
-from bot.models import Person, Team
+from bot.models import DeliveryKind, Person, Team
 from bot.services import alerts, localtime, people, steps, teams
 from bot.services.usage import MedianMemo, daily_values, detect, sparkline_window
 from bot.slack.blocks.common import Message, RulesInForce
@@ -24,13 +24,10 @@ from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
 
 log = logging.getLogger(__name__)
 
-CHANNEL_POST = "channel_post"
-DM = "dm"
-
 
 @dataclass(frozen=True)
 class Outgoing:
-    kind: str
+    kind: str  # a DeliveryKind, or plan_handoff_kind(application id)
     recipient: str  # channel id for a post, Slack user id for a DM
     team_id: int
     local_date: date
@@ -81,7 +78,7 @@ def plan_team(
         message = channel_post(team.name, today, views, owners, detection.feed, wording, detection.dip)
         out.append(
             Outgoing(
-                CHANNEL_POST,
+                DeliveryKind.CHANNEL_POST,
                 team.channel_id,
                 team.id,
                 today,
@@ -101,7 +98,7 @@ def plan_team(
             message = morning_dm(
                 person, today, mine, my_steps, wording, feed=detection.feed, dip=detection.dip
             )
-            out.append(Outgoing(DM, person.slack_user_id, team.id, today, title, message))
+            out.append(Outgoing(DeliveryKind.DM, person.slack_user_id, team.id, today, title, message))
     return TeamPlan(team.name, detection.feed, out)
 
 

@@ -25,8 +25,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col, select
 
 from bot.db import session_scope
-from bot.jobs.compose import CHANNEL_POST, Outgoing
-from bot.models import Delivery, DeliveryStatus
+from bot.jobs.compose import Outgoing
+from bot.models import Delivery, DeliveryKind, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def _key(out: Outgoing) -> list[ColumnElement[bool]]:
         col(Delivery.recipient) == out.recipient,
         col(Delivery.local_date) == out.local_date,
     ]
-    if out.kind == CHANNEL_POST:
+    if out.kind == DeliveryKind.CHANNEL_POST:
         where.append(col(Delivery.team_id) == out.team_id)
     return where
 
@@ -117,7 +117,7 @@ def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
             return None
         except IntegrityError as exc:
             refused = exc
-        retried = session.exec(  # type: ignore[call-overload]
+        retried = session.exec(
             update(Delivery)
             .where(
                 *_key(out),
@@ -186,7 +186,7 @@ def finish(
 ) -> None:
     sent = status == DeliveryStatus.SENT
     with session_scope(engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Delivery)
             .where(*_key(out))
             .values(

@@ -91,7 +91,7 @@ def begin(*, engine: Engine, team_id: int, day: date, now: datetime, force: bool
                 ),
             ),
         )
-        taken = session.exec(  # type: ignore[call-overload]
+        taken = session.exec(
             update(TeamRound)
             .where(*this, *(() if force else (condition,)))
             .values(

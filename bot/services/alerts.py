@@ -79,7 +79,7 @@ def _insert_open_alert(
         .values(**values)
         .on_conflict_do_nothing(index_elements=["account_id"], index_where=text("closed_on IS NULL"))
     )
-    session.exec(statement)  # type: ignore[call-overload]
+    session.exec(statement)
 
 
 def visible(alert: Alert, today: date, rules: DeclineRules) -> bool:

@@ -26,7 +26,7 @@ class Book:
 
 
 def list_bands(*, session: Session) -> list[Band]:
-    rows = session.exec(select(SegmentBand).order_by(SegmentBand.position, SegmentBand.key)).all()
+    rows = session.exec(select(SegmentBand).order_by(col(SegmentBand.position), col(SegmentBand.key))).all()
     return [Band(key=r.key, label=r.label, low=r.band_low, high=r.band_high) for r in rows]
 
 
@@ -42,7 +42,7 @@ def books_of(*, session: Session, people: Sequence[Person]) -> list[Book]:
                 Account.owner_id, Account.segment_key, func.count(), func.coalesce(func.sum(Account.arr), 0)
             )
             .where(col(Account.owner_id).in_(ids))
-            .group_by(Account.owner_id, Account.segment_key)
+            .group_by(col(Account.owner_id), col(Account.segment_key))
         ).all()
         for owner_id, segment, count, total in rows:
             counts[owner_id][segment] = int(count)
@@ -78,7 +78,7 @@ class Renewal:
 
 def next_renewals(*, session: Session, owner_id: int, today: date, limit: int = 3) -> list[Renewal]:
     rows = session.exec(
-        select(Account.name, Account.arr, Account.renewal_date)
+        select(Account.name, Account.arr, col(Account.renewal_date))
         .where(Account.owner_id == owner_id, col(Account.renewal_date) >= today)
         .order_by(col(Account.renewal_date), col(Account.arr).desc())
         .limit(limit)

@@ -69,7 +69,7 @@ def compute(*, session: Session, team: Team, today: date, settings: Settings) ->
     members = [b.person for b in books.team_books(session=session, team_id=team.id)]
     by_id = {p.id: p for p in members if p.id is not None}
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel's select() is typed for at most 4 columns
             Account.id,
             Account.external_id,
             Account.name,
@@ -198,7 +198,7 @@ def apply(
         earlier = already_applied(session=session, fingerprint=shown)
         return Application(Outcome.ALREADY, earlier, current)
     for m in current.plan.moves:
-        written = session.exec(  # type: ignore[call-overload]
+        written = session.exec(
             update(Account)
             .where(col(Account.id) == m.account.id, col(Account.owner_id) == people[m.giver].id)
             .values(owner_id=people[m.receiver].id)

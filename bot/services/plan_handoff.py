@@ -9,10 +9,9 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from bot.domain.playbooks import Step
-from bot.models import Account, PlanApplication, PlaybookStep
+from bot.models import Account, PlanApplication, PlaybookStep, StepStatus
 from bot.services import books
 from bot.services.plan import moves_of
-from bot.services.steps import OPEN
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def handoffs(*, session: Session, record: PlanApplication) -> list[Handoff]:
     steps: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for step in session.exec(
         select(PlaybookStep)
-        .where(col(PlaybookStep.account_id).in_(ids), PlaybookStep.status == OPEN)
+        .where(col(PlaybookStep.account_id).in_(ids), PlaybookStep.status == StepStatus.OPEN)
         .order_by(col(PlaybookStep.due_on))
     ).all():
         steps[step.account_id].append((Step(step.step).label, step.due_on))

@@ -24,6 +24,6 @@ def first_sight(*, session: Session, event_id: str, now: datetime) -> bool:
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(col(SlackEvent.event_id))  # rowcount is -1 here with psycopg 3; a row back is certain
     )
-    written = session.exec(statement).first() is not None  # type: ignore[call-overload]
-    session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < now - KEEP_FOR))  # type: ignore[call-overload]
+    written = session.exec(statement).first() is not None
+    session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < now - KEEP_FOR))
     return written

@@ -14,11 +14,9 @@ from sqlmodel import Session, col, select, update
 
 from bot.db import update_if
 from bot.domain.playbooks import NUDGE_AHEAD_DAYS, PlannedStep, Step, initial_steps, next_review, on_time
-from bot.models import Account, Person, PlaybookStep
+from bot.models import Account, Person, PlaybookStep, StepStatus
 
 log = logging.getLogger(__name__)
-
-OPEN, DONE, SKIPPED = "open", "done", "skipped"
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]])
             .values(rows[start : start + 2000])
             .on_conflict_do_nothing(index_elements=["account_id", "playbook", "step", "sequence"])
         )
-        session.exec(statement)  # type: ignore[call-overload]
+        session.exec(statement)
 
 
 def _row(account_id: int, planned: PlannedStep) -> dict[str, object]:
@@ -50,7 +48,7 @@ def _row(account_id: int, planned: PlannedStep) -> dict[str, object]:
         "step": planned.step.value,
         "sequence": planned.sequence,
         "due_on": planned.due_on,
-        "status": OPEN,
+        "status": StepStatus.OPEN,
     }
 
 
@@ -60,12 +58,10 @@ def generate(*, session: Session, today: date, cadence: Mapping[str, int]) -> in
     Idempotent twice over: only step-less accounts are looked at, and the unique key
     (account, playbook, step, sequence) turns any race into a no-op.
     """
-    session.exec(  # type: ignore[call-overload]
-        update(Account).where(col(Account.first_seen_on).is_(None)).values(first_seen_on=today)
-    )
+    session.exec(update(Account).where(col(Account.first_seen_on).is_(None)).values(first_seen_on=today))
     has_steps = exists().where(col(PlaybookStep.account_id) == col(Account.id))
     accounts = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel's select() is typed for at most 4 columns
             Account.id,
             Account.start_date,
             Account.first_seen_on,
@@ -105,7 +101,7 @@ def due_steps(
         .join(Account, col(Account.id) == col(PlaybookStep.account_id))
         .where(
             col(Account.owner_id).in_(ids),
-            col(PlaybookStep.status) == OPEN,
+            col(PlaybookStep.status) == StepStatus.OPEN,
             col(PlaybookStep.due_on) <= today + timedelta(days=ahead),
             (col(PlaybookStep.snoozed_until).is_(None)) | (col(PlaybookStep.snoozed_until) <= today),
         )
@@ -119,7 +115,11 @@ def overdue_count(*, session: Session, today: date, owner_id: int) -> int:
         select(func.count())
         .select_from(PlaybookStep)
         .join(Account, col(Account.id) == col(PlaybookStep.account_id))
-        .where(Account.owner_id == owner_id, PlaybookStep.status == OPEN, col(PlaybookStep.due_on) < today)
+        .where(
+            Account.owner_id == owner_id,
+            PlaybookStep.status == StepStatus.OPEN,
+            col(PlaybookStep.due_on) < today,
+        )
     ).one()
 
 
@@ -147,7 +147,7 @@ def complete(
             next_outcomes=next_outcomes,
             expansion_found=bool(expansion_found),
         )
-    if not _close(session, step, DONE, **values):
+    if not _close(session, step, StepStatus.DONE, **values):
         return False
     if step.step == Step.REVIEW:
         following = next_review(
@@ -163,7 +163,7 @@ def complete(
 
 def snooze(*, session: Session, step: PlaybookStep, today: date, days: int) -> bool:
     until = today + timedelta(days=days)
-    if step.status != OPEN or (step.snoozed_until is not None and step.snoozed_until >= until):
+    if step.status != StepStatus.OPEN or (step.snoozed_until is not None and step.snoozed_until >= until):
         return False
     step.snoozed_until = until
     session.add(step)
@@ -174,13 +174,19 @@ def skip(
     *, session: Session, step: PlaybookStep, by: str, now: datetime, today: date, reason: str | None
 ) -> bool:
     return _close(
-        session, step, SKIPPED, completed_by=by, completed_at=now, completed_on=today, skip_reason=reason
+        session,
+        step,
+        StepStatus.SKIPPED,
+        completed_by=by,
+        completed_at=now,
+        completed_on=today,
+        skip_reason=reason,
     )
 
 
-def _close(session: Session, step: PlaybookStep, status: str, **values: object) -> bool:
+def _close(session: Session, step: PlaybookStep, status: StepStatus, **values: object) -> bool:
     """Close the step if it is still open: of two closing it at once, one wins and both see who."""
-    return update_if(session, step, col(PlaybookStep.status) == OPEN, status=status, **values)
+    return update_if(session, step, col(PlaybookStep.status) == StepStatus.OPEN, status=status, **values)
 
 
 @dataclass(frozen=True)
@@ -195,12 +201,17 @@ def review_outcomes(*, session: Session, people: Sequence[Person], since: date) 
     """Executive Outcomes Reviews done since `since`, per person: how many, on time, with expansion."""
     ids = [p.id for p in people if p.id is not None]
     rows = session.exec(
-        select(Account.owner_id, PlaybookStep.due_on, PlaybookStep.completed_on, PlaybookStep.expansion_found)
+        select(
+            Account.owner_id,
+            col(PlaybookStep.due_on),
+            col(PlaybookStep.completed_on),
+            col(PlaybookStep.expansion_found),
+        )
         .join(Account, col(Account.id) == col(PlaybookStep.account_id))
         .where(
             col(Account.owner_id).in_(ids),
             PlaybookStep.step == Step.REVIEW.value,
-            PlaybookStep.status == DONE,
+            PlaybookStep.status == StepStatus.DONE,
             col(PlaybookStep.completed_on) >= since,
         )
     ).all()
@@ -208,6 +219,6 @@ def review_outcomes(*, session: Session, people: Sequence[Person], since: date) 
     for owner_id, due_on, done_on, expansion in rows:
         counts = tally[owner_id]
         counts[0] += 1
-        counts[1] += int(on_time(due_on, done_on))
+        counts[1] += int(done_on is not None and on_time(due_on, done_on))  # never None: see the WHERE
         counts[2] += int(bool(expansion))
     return [ReviewOutcomes(p, *tally[p.id]) for p in people if p.id is not None]

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from bot.db import session_scope
 from bot.jobs.compose import Outgoing
 from bot.jobs.deliver import RoundSummary, deliver
-from bot.models import PlanApplication, Team
+from bot.models import PlanApplication, Team, plan_handoff_kind
 from bot.services import localtime
 from bot.services.plan_handoff import handoffs
 from bot.slack.blocks.plan import handoff_dm
@@ -26,7 +26,7 @@ def handoff_messages(*, engine: Engine, application_id: int, now: datetime) -> l
         return [
             Outgoing(
                 # One claim per plan and CSM: a resubmit or a second click finds it taken.
-                kind=f"plan-{application_id}",
+                kind=plan_handoff_kind(application_id),
                 recipient=note.user_id,
                 team_id=team.id,
                 local_date=today,

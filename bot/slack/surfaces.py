@@ -72,7 +72,7 @@ def stage_line(
     # in another process, waits here and then edits the message as this one left it. The write that
     # changes nothing takes the row's lock on PostgreSQL and the write lock on SQLite (no FOR UPDATE).
     this_message = (col(Delivery.channel) == channel, col(Delivery.ts) == ts)
-    session.exec(update(Delivery).where(*this_message).values(ts=col(Delivery.ts)))  # type: ignore[call-overload]
+    session.exec(update(Delivery).where(*this_message).values(ts=col(Delivery.ts)))
     delivery = session.exec(select(Delivery).where(*this_message)).first()
     current = json.loads(delivery.blocks_json) if delivery and delivery.blocks_json else (shown or [])
     if not current:

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.jobs.compose import DM, plan_round
+from bot.jobs.compose import plan_round
+from bot.models import DeliveryKind
 from bot.slack.listeners.commands import myload
 from bot.slack.listeners.events.app_home import home_view
 from tests import factories
@@ -39,7 +40,7 @@ def backlog(engine: Engine, session: Session) -> Engine:
 
 def dm_of(engine: Engine, settings: Settings = SETTINGS) -> dict[str, object]:
     (plan,) = plan_round(engine=engine, now=NOW, settings=settings, team_name=None, commit=False)
-    (dm,) = [o for o in plan.outgoing if o.kind == DM]
+    (dm,) = [o for o in plan.outgoing if o.kind == DeliveryKind.DM]
     payload = {"text": dm.message.text, "blocks": dm.message.block_dicts()}
     assert_valid_message(payload)
     return payload

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.domain.playbooks import Step
 from bot.errors import UserFacingError
-from bot.models import PlaybookStep
+from bot.models import PlaybookStep, StepStatus
 from bot.services import steps
 from bot.slack.blocks.common import context, escape
 from bot.slack.blocks.steps import done_modal, skip_modal
@@ -41,7 +41,7 @@ def load_step(session: Session, value: str) -> PlaybookStep:
 
 def closed_note(step: PlaybookStep, zone: Any) -> str:
     when = local_day(step.completed_at, zone) if step.completed_at else "earlier"
-    if step.status == steps.SKIPPED:
+    if step.status == StepStatus.SKIPPED:
         return f":fast_forward: Skipped — <@{step.completed_by}>, {when}"
     return f":white_check_mark: Done — <@{step.completed_by}>, {when}"
 
@@ -61,7 +61,7 @@ def record_step_click(work: Work) -> None:
         today = now.astimezone(zone).date()
         block_id = step_block_id(step.id or 0)
         where = ModalContext(step_id=step.id or 0, channel=click.channel, ts=click.ts)
-        if step.status != steps.OPEN:
+        if step.status != StepStatus.OPEN:
             shown = click.stage(
                 session=session,
                 scope=work.scope,
