@@ -11,9 +11,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.blockcheck import assert_valid_message
-from tests.e2e import signing
-from tests.e2e.slack_standin import BOT_USER_ID, SlackStandIn, dm_channel_id
+from tests.support import signing
+from tests.support.blockcheck import assert_valid_message
+from tests.support.slack_standin import BOT_USER_ID, SlackStandIn, dm_channel_id
 
 # --- csm-coach serve ---------------------------------------------------------------------------------
 

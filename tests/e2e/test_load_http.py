@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
 from bot.models import Team
-from tests.blockcheck import assert_valid_message, message_text
-from tests.e2e.conftest import ServeApp
-from tests.e2e.signing import AppClient
-from tests.e2e.slack_standin import SlackStandIn
+from tests.support.blockcheck import assert_valid_message, message_text
+from tests.support.processes import ServeApp
+from tests.support.signing import AppClient
+from tests.support.slack_standin import SlackStandIn
 
 TEAM_CSV = """slack_user_id,email,name,team,role,timezone
 U0OVER,olive@example.com,Olive Over,Harbor,csm,Europe/London

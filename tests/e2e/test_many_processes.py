@@ -22,12 +22,11 @@ from sqlmodel import Session, col, select
 
 from bot.domain.playbooks import Step
 from bot.models import Account, Alert, Delivery, PlaybookStep
-from tests.blockcheck import message_text
-from tests.e2e.conftest import Cli, ServeApp, ServedApp
-from tests.e2e.slack_standin import SlackStandIn
-from tests.e2e.test_morning_round_http import click, dm_of
-from tests.e2e.test_playbooks_http import click_step, step_of, submit
-from tests.jobs import company
+from tests.support import company
+from tests.support.blockcheck import message_text
+from tests.support.clicks import click, click_step, dm_of, step_of, submit
+from tests.support.processes import Cli, ServeApp, ServedApp
+from tests.support.slack_standin import SlackStandIn
 
 ZONE = ZoneInfo("Europe/London")
 RECIPIENTS = {"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"}  # DMs go to the user id

@@ -7,7 +7,6 @@ import signal
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,10 +14,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.models import Account, Alert
-from tests.blockcheck import message_text
-from tests.e2e.conftest import Cli, ServeApp
-from tests.e2e.slack_standin import SlackStandIn
-from tests.jobs import company
+from tests.support import company
+from tests.support.blockcheck import message_text
+from tests.support.clicks import click, dm_of
+from tests.support.processes import Cli, ServeApp
+from tests.support.slack_standin import SlackStandIn
 
 AT = "2026-11-23T09:00:00+00:00"
 
@@ -84,33 +84,6 @@ def test_a_500_after_slack_stored_a_post_is_reported_in_doubt_and_a_second_diges
     held = Counter(c.param("channel") for c in slack.posted())
     assert len(held) == 5 and set(held.values()) == {1}  # each message is in Slack once
     assert len(slack.calls("chat.postMessage")) == 5  # and nothing was tried twice
-
-
-def dm_of(slack: SlackStandIn, user_id: str) -> tuple[str, str, dict[str, Any]]:
-    call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == user_id)
-    message = {"type": "message", "ts": call.answer["ts"], "text": call.text, "blocks": call.blocks}
-    return call.answer["channel"], call.answer["ts"], message
-
-
-def click(
-    app: Any, user_id: str, channel: str, message: dict[str, Any], action_id: str, index: int = 0
-) -> Any:
-    actions = [b for b in message["blocks"] if b["type"] == "actions"][index]
-    button = next(e for e in actions["elements"] if e["action_id"] == action_id)
-    from tests.e2e.signing import block_actions_payload
-
-    payload = block_actions_payload(
-        action_id=action_id,
-        value=button["value"],
-        user_id=user_id,
-        block_id=actions["block_id"],
-        channel_id=channel,
-        message_ts=message["ts"],
-        message=message,
-    )
-    answer = app.post_action(payload)
-    assert answer.status == 200, answer.text
-    return button
 
 
 def test_reached_out_updates_the_dm_in_place_and_records_once(

@@ -13,11 +13,11 @@ from slack_sdk.models.blocks import Block
 from sqlmodel import Session, select
 
 from bot.models import Account, Alert, PlanApplication, PlaybookStep
-from tests import factories as f
-from tests.blockcheck import assert_valid_message, message_text
-from tests.e2e.conftest import Cli, ServeApp, ServedApp
-from tests.e2e.signing import block_actions_payload, view_submission_payload
-from tests.e2e.slack_standin import SlackStandIn
+from tests.support import factories as f
+from tests.support.blockcheck import assert_valid_message, message_text
+from tests.support.processes import Cli, ServeApp, ServedApp
+from tests.support.signing import block_actions_payload, view_submission_payload
+from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture

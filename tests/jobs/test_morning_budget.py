@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,9 +13,9 @@ from bot.config import Settings
 from bot.jobs.compose import DM, plan_round
 from bot.slack.listeners.commands import myload
 from bot.slack.listeners.events.app_home import home_view
-from tests import factories
-from tests.blockcheck import assert_valid_message, assert_valid_view, message_text
-from tests.e2e.slack_standin import SlackStandIn
+from tests.support import factories
+from tests.support.blockcheck import assert_valid_message, assert_valid_view, message_text
+from tests.support.slack_standin import SlackStandIn
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -68,12 +67,6 @@ def test_the_budget_and_pace_follow_the_settings(backlog: Engine) -> None:
     assert "+58 more steps" in text
     assert "the backlog of 60 clears by Mon 4 Jan 2027 at 10 a week" in text
     assert "Snooze 14 days" in text and "Snooze a week" not in text
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as stand_in:
-        yield stand_in
 
 
 def test_app_home_and_myload_show_the_same_plan(

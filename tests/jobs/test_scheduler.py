@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.jobs import scheduler as sched
 from bot.services import teams
-from tests import factories
+from tests.support import factories
 
 
 def fire_times(post_time: str, zone: str, start: datetime, count: int) -> list[datetime]:

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.models import Account
 from bot.slack.listeners.commands import myload, teamload
-from tests import factories
-from tests.blockcheck import assert_valid_message, message_text
+from tests.support import factories
+from tests.support.blockcheck import assert_valid_message, message_text
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = Settings(_env_file=None, csm_coach_admins=frozenset({"UADMIN"}))
