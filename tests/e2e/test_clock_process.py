@@ -20,7 +20,7 @@ from tests.support import company
 from tests.support.processes import Cli
 from tests.support.slack_standin import SlackStandIn
 
-RECIPIENTS = {"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"}
+RECIPIENTS = company.RECIPIENTS
 
 
 class Output:

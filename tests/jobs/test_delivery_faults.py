@@ -24,7 +24,7 @@ from tests.support.slack_standin import SlackStandIn
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 09:00 in London, the teams' post time
 SETTINGS = Settings(_env_file=None)
-RECIPIENTS = {"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"}
+RECIPIENTS = company.RECIPIENTS
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from bot.slack.listeners.commands import myload
 from bot.slack.listeners.events.app_home import home_view
 from tests.support import factories
 from tests.support.blockcheck import assert_valid_message, assert_valid_view, message_text
-from tests.support.slack_standin import SlackStandIn
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -69,9 +68,7 @@ def test_the_budget_and_pace_follow_the_settings(backlog: Engine) -> None:
     assert "Snooze 14 days" in text and "Snooze a week" not in text
 
 
-def test_app_home_and_myload_show_the_same_plan(
-    backlog: Engine, session: Session, slack: SlackStandIn
-) -> None:
+def test_app_home_and_myload_show_the_same_plan(backlog: Engine, session: Session) -> None:
     plan_round(engine=backlog, now=NOW, settings=SETTINGS, team_name=None, commit=True)  # makes the steps
     view = home_view(session=session, settings=SETTINGS, user_id="U0ANA", now=NOW).to_dict()
     assert_valid_view(view)
