@@ -23,9 +23,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from bot.config import Settings
 from bot.db import get_engine, migrate
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for the tests' helpers
-from tests.e2e.appenv import app_env  # noqa: E402
+from tests.support.appenv import app_env
 
 
 def csm_coach() -> str:

@@ -92,7 +92,7 @@ How each figure is taken:
   for the day after the last usage day (median of the runs). `csm-coach import` has already run
   `ANALYZE` on PostgreSQL after each file.
 - **Morning round**: every team gets a channel and a 09:00 post time, then `csm-coach digest --at
-  <that day, 12:00 UTC>` runs as a subprocess against the Slack stand-in (`tests/e2e/slack_standin.py`,
+  <that day, 12:00 UTC>` runs as a subprocess against the Slack stand-in (`tests/support/slack_standin.py`,
   on loopback, through `SLACK_API_URL`). Messages are the `chat.postMessage` calls the stand-in
   answered `ok`. The deliveries are then deleted and the round runs again with the stand-in holding
   `chat.postMessage` to Slack's pace, 1 message a second per channel after a burst of 3, answering
@@ -129,9 +129,9 @@ def section(
         "of this file is written by hand).",
         "",
         "```",
-        ".venv/bin/python benchmarks/run.py                  # SPEC §5: 100,000 accounts, 500 CSMs, 365 days",
-        ".venv/bin/python benchmarks/run.py --size small     # 5,000 accounts, 50 CSMs, 5 teams, 120 days",
-        ".venv/bin/python benchmarks/run.py --database sqlite --reuse-data --no-write",
+        ".venv/bin/python -m benchmarks.run                  # SPEC §5: 100,000 accounts, 500 CSMs, 365 days",
+        ".venv/bin/python -m benchmarks.run --size small     # 5,000 accounts, 50 CSMs, 5 teams, 120 days",
+        ".venv/bin/python -m benchmarks.run --database sqlite --reuse-data --no-write",
         "```",
         "",
         *textwrap.wrap(f"Last run {when}: `{command}`. {company}. The whole run took {took}.", 100),

@@ -6,7 +6,6 @@ import json
 import math
 import random
 import statistics
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -14,19 +13,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from _harness import Finished, Server, run_cli
 from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 
+from benchmarks._harness import Finished, Server, run_cli
 from bot.db import session_scope
 from bot.models import Delivery, Person, Role
 from bot.services import teams
 from bot.slack.blocks import help as help_blocks
-
-# The stand-in and the request signing live with the end-to-end tests, at the repository root.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.e2e import signing  # noqa: E402
-from tests.e2e.slack_standin import SlackStandIn  # noqa: E402
+from tests.support import signing
+from tests.support.slack_standin import SlackStandIn
 
 BOT_TOKEN = "xoxb-benchmark"
 CONTENT_REFUSALS = {"msg_blocks_too_long", "invalid_blocks", "no_text"}

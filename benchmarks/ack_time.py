@@ -1,7 +1,7 @@
 """How fast `csm-coach serve` acknowledges a button click when Slack or the database is slow.
 
-    .venv/bin/python benchmarks/ack_time.py                         # SQLite
-    .venv/bin/python benchmarks/ack_time.py --pg-url postgresql://postgres@127.0.0.1:5432/csm_coach_bench
+    .venv/bin/python -m benchmarks.ack_time                         # SQLite
+    .venv/bin/python -m benchmarks.ack_time --pg-url postgresql://postgres@127.0.0.1:5432/csm_coach_bench
 
 Two scenarios, each through Slack-signed HTTP to a real `serve`, Slack played by the local stand-in:
 - slow Slack: the stand-in answers every `chat.update` after --hang seconds (8 by default); --clicks
@@ -16,23 +16,20 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import statistics
-import sys
 import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from _harness import Server, fresh_postgres, fresh_sqlite
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from benchmarks._harness import Server, fresh_postgres, fresh_sqlite
 from bot.db import session_scope
 from bot.models import Account, Alert, Person, Team
 from bot.slack.ids import ActionId, AlertRef, alert_block_id
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.e2e import signing  # noqa: E402
-from tests.e2e.slack_standin import SlackStandIn  # noqa: E402
+from tests.support import signing
+from tests.support.slack_standin import SlackStandIn
 
 CSM = "U0BENCHCSM"
 

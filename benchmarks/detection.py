@@ -1,10 +1,10 @@
 """How fast is decline detection? Writes a company, imports it, times `detect()`, checks it on a sample.
 
-    .venv/bin/python benchmarks/detection.py                  # 100k accounts x 365 days into bench-data/
-    .venv/bin/python benchmarks/detection.py --size small     # 5,000 accounts, 50 CSMs, 5 teams, 120 days
-    .venv/bin/python benchmarks/detection.py --reuse          # time again on the database already built
-    .venv/bin/python benchmarks/detection.py --holiday        # the last 7 days a feed-wide dip
-    .venv/bin/python benchmarks/detection.py --accounts 20000 \\
+    .venv/bin/python -m benchmarks.detection                  # 100k accounts x 365 days into bench-data/
+    .venv/bin/python -m benchmarks.detection --size small     # 5,000 accounts, 50 CSMs, 5 teams, 120 days
+    .venv/bin/python -m benchmarks.detection --reuse          # time again on the database already built
+    .venv/bin/python -m benchmarks.detection --holiday        # the last 7 days a feed-wide dip
+    .venv/bin/python -m benchmarks.detection --accounts 20000 \\
         --database-url postgresql://postgres@127.0.0.1:5432/csm_coach_bench   # its data tables are emptied!
 
 Times `detect()` over all accounts, for one team (which also reads the workspace's median ratio, for
@@ -24,10 +24,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from time import perf_counter
 
-import generate as gen
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, select
 
+from benchmarks import generate as gen
 from bot.config import Settings
 from bot.db import get_engine, is_sqlite, migrate, refresh_statistics
 from bot.demo.company import write_company

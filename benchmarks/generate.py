@@ -1,8 +1,8 @@
 """Write a synthetic company as CSV files in SPEC §4's formats: team.csv, accounts.csv, usage.csv.
 
-    .venv/bin/python benchmarks/generate.py                   # 100,000 accounts, 500 CSMs, 25 teams, 365 days
-    .venv/bin/python benchmarks/generate.py --size small      # 5,000 accounts, 50 CSMs, 5 teams, 120 days
-    .venv/bin/python benchmarks/generate.py --accounts 20000 --csms 100 --teams 5 --days 180 --seed 3
+    .venv/bin/python -m benchmarks.generate                   # 100,000 accounts, 500 CSMs, 25 teams, 365 days
+    .venv/bin/python -m benchmarks.generate --size small      # 5,000 accounts, 50 CSMs, 5 teams, 120 days
+    .venv/bin/python -m benchmarks.generate --accounts 20000 --csms 100 --teams 5 --days 180 --seed 3
 
 The same --seed, --today and sizes always give the same bytes. Usage ends the day before --today
 (default: today's date, UTC). The files go to bench-data/ (gitignored) unless --out says otherwise,

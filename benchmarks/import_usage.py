@@ -1,7 +1,7 @@
 """How fast does `import usage`? Writes a company (team, accounts, usage CSVs), imports it, prints figures.
 
-    .venv/bin/python benchmarks/import_usage.py                      # 5 M rows into a fresh SQLite file
-    .venv/bin/python benchmarks/import_usage.py --rows 1000000 \\
+    .venv/bin/python -m benchmarks.import_usage                      # 5 M rows into a fresh SQLite file
+    .venv/bin/python -m benchmarks.import_usage --rows 1000000 \\
         --database-url postgresql://postgres@127.0.0.1:5432/csm_coach_bench   # its data tables are emptied!
 """
 

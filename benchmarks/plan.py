@@ -1,8 +1,8 @@
 """How fast is the rebalancing plan (SPEC §6: 25 CSMs and 5,000 accounts in under 2 s)?
 
-    .venv/bin/python benchmarks/plan.py                 # one 25-CSM team, then 500 CSMs / 100,000 accounts
-    .venv/bin/python benchmarks/plan.py --size small    # the workspace part at 50 CSMs / 5,000 accounts
-    .venv/bin/python benchmarks/plan.py --database-url postgresql://postgres@127.0.0.1:5432/csm_coach_bench
+    .venv/bin/python -m benchmarks.plan                 # one 25-CSM team, then 500 CSMs / 100,000 accounts
+    .venv/bin/python -m benchmarks.plan --size small    # the workspace part at 50 CSMs / 5,000 accounts
+    .venv/bin/python -m benchmarks.plan --database-url postgresql://postgres@127.0.0.1:5432/csm_coach_bench
                                                         # that database is emptied!
 
 Each part writes a company with benchmarks/generate.py's generator (bot.demo.company), imports its
@@ -21,11 +21,11 @@ from datetime import date
 from pathlib import Path
 from time import perf_counter
 
-from _harness import fresh_postgres, fresh_sqlite
-from generate import SIZES, Size
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from benchmarks._harness import fresh_postgres, fresh_sqlite
+from benchmarks.generate import SIZES, Size
 from bot.config import Settings
 from bot.demo.company import write_company
 from bot.importers.accounts import import_accounts

@@ -1,8 +1,8 @@
 """The whole app at scale, on SQLite and PostgreSQL: imports, detection, the morning round, slash commands.
 
-    .venv/bin/python benchmarks/run.py                      # SPEC §5 size: 100k accounts, 500 CSMs, 365 days
-    .venv/bin/python benchmarks/run.py --size small         # 5,000 accounts, 50 CSMs, 5 teams, 120 days
-    .venv/bin/python benchmarks/run.py --database sqlite --reuse-data --no-write
+    .venv/bin/python -m benchmarks.run                      # SPEC §5 size: 100k accounts, 500 CSMs, 365 days
+    .venv/bin/python -m benchmarks.run --size small         # 5,000 accounts, 50 CSMs, 5 teams, 120 days
+    .venv/bin/python -m benchmarks.run --database sqlite --reuse-data --no-write
 
 Generates the company with benchmarks/generate.py (kept in bench-data/, gitignored), then for each
 database: empties and migrates it, imports the CSV files with `csm-coach import`, times `detect()`,
@@ -24,11 +24,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
 
-import _report as rep
-import generate as gen
-from _harness import Finished, fresh_postgres, fresh_sqlite, machine, postgres_version, run_cli
-from _report import Figure
-from _slack import (
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from benchmarks import _report as rep
+from benchmarks import generate as gen
+from benchmarks._harness import Finished, fresh_postgres, fresh_sqlite, machine, postgres_version, run_cli
+from benchmarks._report import Figure
+from benchmarks._slack import (
     MAX_STALLS,
     STALL_SECONDS,
     SlackStandIn,
@@ -40,10 +44,6 @@ from _slack import (
     set_up_channels,
     slack_env,
 )
-from rich.console import Console
-from sqlalchemy import Engine
-from sqlmodel import Session
-
 from bot.domain.usage import DeclineRules, Trend
 from bot.services.usage import detect
 
@@ -274,7 +274,7 @@ def main() -> None:
         rep.print_table(console, database, figures)
     if args.no_write:
         return
-    command = shlex.join([".venv/bin/python", "benchmarks/run.py", *sys.argv[1:]])
+    command = shlex.join([".venv/bin/python", "-m", "benchmarks.run", *sys.argv[1:]])
     text = rep.section(
         when=f"{when:%Y-%m-%d %H:%M} UTC",
         command=command,

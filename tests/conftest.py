@@ -1,4 +1,4 @@
-"""Shared fixtures: a real, migrated database per test.
+"""Shared fixtures: a real, migrated database per test, and the Slack stand-in (`slack`).
 
 With DATABASE_URL pointing at PostgreSQL (as `.ci/run` does on its second pass) every test runs
 there, on a schema migrated once and emptied between tests; otherwise each test gets its own
@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.db import get_engine, is_sqlite, migrate
+from tests.support.slack_standin import SlackStandIn
 
 DATA_TABLES = (
     "playbook_step",
@@ -87,3 +88,10 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def on_sqlite(engine: Engine) -> bool:
     return is_sqlite(engine)
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    """The running Slack Web API stand-in (also the target of response_urls); the app's SLACK_API_URL."""
+    with SlackStandIn() as stand_in:
+        yield stand_in

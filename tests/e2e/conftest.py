@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real `csm-coach serve` process, signed requests, and a Slack stand-in.
+"""End-to-end fixtures: the real `csm-coach serve` process, the CLI, and (from tests/conftest.py) `slack`.
 
 def test_something(serve_app, slack, engine):
     ...seed rows through `engine`...
@@ -10,137 +10,26 @@ def test_something(serve_app, slack, engine):
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Protocol
-from urllib.error import URLError
 
 import pytest
 
-from tests.e2e import signing
-from tests.e2e.appenv import app_env
-from tests.e2e.slack_standin import SlackStandIn
-
-BOT_TOKEN = "xoxb-test"
-STARTUP_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
-
-
-def csm_coach_executable() -> Path:
-    """The `csm-coach` script of the interpreter running the tests (the same venv)."""
-    return Path(sys.executable).parent / ("csm-coach.exe" if os.name == "nt" else "csm-coach")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pdeathsig_setter() -> Callable[[], None] | None:
-    """Linux: a preexec_fn making the kernel SIGTERM the server if the test run itself is killed."""
-    if sys.platform != "linux":
-        return None
-    try:
-        # Resolved here, in the parent: the child runs between fork and exec with the stand-in's
-        # thread around, so it must only call, never dlopen.
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def die_with_parent() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return die_with_parent
-
-
-_DIE_WITH_PARENT = _pdeathsig_setter()
-
-
-class ServedApp(signing.AppClient):
-    """One running `csm-coach serve`; `signing.AppClient` gives the signed `post_*` helpers."""
-
-    def __init__(
-        self,
-        *,
-        url: str,
-        process: subprocess.Popen[bytes],
-        log_path: Path,
-        log_file: IO[bytes],
-        slack: SlackStandIn,
-        signing_secret: str,
-    ) -> None:
-        super().__init__(url, signing_secret=signing_secret, response_url=slack.response_url)
-        self.process = process
-        self.log_path = log_path
-        self._log_file = log_file
-        self.slack = slack
-
-    def logs(self) -> str:
-        """Everything the process wrote to stdout and stderr so far."""
-        if not self._log_file.closed:
-            self._log_file.flush()
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        """Terminate the process group (workers included); SIGKILL what ignores SIGTERM."""
-        process = self.process
-        try:
-            if process.poll() is None:
-                # start_new_session made the server its own process group leader: pgid == pid.
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=STOP_TIMEOUT)
-        finally:
-            self._log_file.close()
-
-
-class ServeApp(Protocol):
-    """The `serve_app` factory."""
-
-    def __call__(
-        self, *, admins: Iterable[str] = (), env: Mapping[str, str] | None = None, timeout: float = ...
-    ) -> ServedApp: ...
-
-
-def _wait_healthy(app: ServedApp, timeout: float) -> str | None:
-    """None once GET /healthz answers 200; else why not."""
-    deadline = time.monotonic() + timeout
-    last_error = "no answer yet"
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            return f"exited with code {app.process.returncode}"
-        try:
-            answer = signing.get(app.url + "/healthz", timeout=1.0)
-        except (URLError, OSError) as err:
-            last_error = repr(err)
-        else:
-            if answer.status == 200:
-                return None
-            last_error = f"HTTP {answer.status}: {answer.text[:500]}"
-        time.sleep(0.1)
-    return f"no 200 from /healthz within {timeout:.0f}s ({last_error})"
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    """The running Slack Web API stand-in (also the target of response_urls)."""
-    with SlackStandIn() as stand_in:
-        yield stand_in
+from tests.support import signing
+from tests.support.appenv import app_env
+from tests.support.processes import (
+    BOT_TOKEN,
+    DIE_WITH_PARENT,
+    STARTUP_TIMEOUT,
+    Cli,
+    ServeApp,
+    ServedApp,
+    csm_coach_executable,
+    free_port,
+    wait_healthy,
+)
+from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture
@@ -183,7 +72,7 @@ def serve_app(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterato
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                    preexec_fn=_DIE_WITH_PARENT,
+                    preexec_fn=DIE_WITH_PARENT,
                 )
             except BaseException:
                 log_file.close()
@@ -197,7 +86,7 @@ def serve_app(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterato
                 signing_secret=signing.SIGNING_SECRET,
             )
             started.append(app)
-            problem = _wait_healthy(app, timeout)
+            problem = wait_healthy(app, timeout)
             if problem is None:
                 return app
             app.stop()
@@ -224,48 +113,6 @@ def serve_app(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterato
 def served_app(serve_app: ServeApp) -> ServedApp:
     """`csm-coach serve` with the default settings (no admins)."""
     return serve_app()
-
-
-class Cli:
-    """Runs `csm-coach VERB …` as a user would, against the test's database and the stand-in."""
-
-    def __init__(self, slack: SlackStandIn, database_url: str, workdir: Path) -> None:
-        self.env = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_API_URL": slack.base_url,
-            "DATABASE_URL": database_url,
-        }
-        self.workdir = workdir
-        self.started: list[subprocess.Popen[str]] = []
-
-    def start(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            [str(csm_coach_executable()), *args],
-            env=app_env({**self.env, **(env or {})}),
-            cwd=self.workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            preexec_fn=_DIE_WITH_PARENT,
-        )
-        self.started.append(process)
-        return process
-
-    def run(
-        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        process = self.start(*args, env=env)
-        output, _ = process.communicate(timeout=timeout)
-        return subprocess.CompletedProcess(process.args, process.returncode, output, None)
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=STOP_TIMEOUT)
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from sqlmodel import Session
 from bot.domain.playbooks import Playbook, Step
 from bot.models import Account, Alert, Person, PlaybookStep, Team
 from bot.slack.ids import ActionId, AlertRef, CallbackId, ModalContext, alert_block_id
-from tests import factories
-from tests.e2e.conftest import ServedApp
-from tests.e2e.signing import HttpResponse, block_actions_payload, view_submission_payload
-from tests.e2e.slack_standin import Call, SlackStandIn
+from tests.support import factories
+from tests.support.processes import ServedApp
+from tests.support.signing import HttpResponse, block_actions_payload, view_submission_payload
+from tests.support.slack_standin import Call, SlackStandIn
 
 SLACK_ACK_SECONDS = 3.0
 EVIL_ACCOUNT = "<!channel> Evil Corp <https://evil.example|re-auth>"

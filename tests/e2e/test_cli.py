@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from tests.e2e.conftest import Cli
-from tests.e2e.slack_standin import SlackStandIn
-from tests.jobs import company
+from tests.support import company
+from tests.support.processes import Cli
+from tests.support.slack_standin import SlackStandIn
 
 
 def test_serve_without_a_token_says_which_variable_in_one_line(cli: Cli) -> None:

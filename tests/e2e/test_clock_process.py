@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.models import Delivery, DeliveryStatus
-from tests.e2e.conftest import Cli
-from tests.e2e.slack_standin import SlackStandIn
-from tests.jobs import company
+from tests.support import company
+from tests.support.processes import Cli
+from tests.support.slack_standin import SlackStandIn
 
-RECIPIENTS = {"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"}
+RECIPIENTS = company.RECIPIENTS
 
 
 class Output:

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e import signing
-from tests.e2e.conftest import ServeApp, ServedApp
-from tests.e2e.slack_standin import SlackStandIn
+from tests.support import signing
+from tests.support.processes import ServeApp, ServedApp
+from tests.support.slack_standin import SlackStandIn
 
 JUNK = {
     "non-utf8": (b"payload=\xff\xfe\xfa{", signing.FORM),

@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
 from bot.models import Team
-from tests.blockcheck import assert_valid_message, message_text
-from tests.e2e.conftest import ServeApp
-from tests.e2e.signing import AppClient
-from tests.e2e.slack_standin import SlackStandIn
+from tests.support.blockcheck import assert_valid_message, message_text
+from tests.support.processes import ServeApp
+from tests.support.signing import AppClient
+from tests.support.slack_standin import SlackStandIn
 
 TEAM_CSV = """slack_user_id,email,name,team,role,timezone
 U0OVER,olive@example.com,Olive Over,Harbor,csm,Europe/London
@@ -63,27 +63,16 @@ def ask(app: AppClient, command: str, user_id: str, text: str = "") -> str:
     return message_text(reply)
 
 
-def test_myload_over_band(app: AppClient) -> None:
-    text = ask(app, "/myload", "U0OVER")
-    assert "Your book: 140 accounts" in text and "Over band" in text and "112%" in text
-    assert "15 accounts over" in text
-
-
-def test_myload_within_band_for_an_owner_given_by_email(app: AppClient) -> None:
-    text = ask(app, "/myload", "U0WITHIN")
-    assert "Your book: 100 accounts" in text and "Within band" in text
-    assert "Room for *25 more accounts* in Mid-market" in text
-
-
-def test_myload_under_band(app: AppClient) -> None:
-    text = ask(app, "/myload", "U0UNDER")
-    assert "Your book: 6 accounts" in text and "Under band" in text and "Enterprise" in text
-
-
-def test_myload_mixed_book(app: AppClient) -> None:
-    text = ask(app, "/myload", "U0MIXED")
-    assert "Your book: 130 accounts" in text and "Within band" in text
-    assert "Digital / SMB" in text and "Large" in text and "88% of a full book" in text
+@pytest.mark.parametrize(
+    ("user_id", "accounts"), [("U0OVER", 140), ("U0WITHIN", 100), ("U0UNDER", 6), ("U0MIXED", 130)]
+)
+def test_myload_answers_each_csm_with_the_book_imported_for_them(
+    app: AppClient, slack: SlackStandIn, user_id: str, accounts: int
+) -> None:
+    # Owners by id or e-mail, segments spelt loosely: each CSM's answer counts what the files gave them.
+    # The verdicts and their wording are unit-tested in tests/slack/test_load_commands.py.
+    assert f"Your book: {accounts} accounts" in ask(app, "/myload", user_id)
+    slack.assert_quiet()  # answered in the response body; nothing else went to Slack
 
 
 def test_myload_of_a_team_member_for_the_manager_and_admins_only(app: AppClient) -> None:
@@ -99,12 +88,10 @@ def test_myload_for_someone_not_in_the_roster(app: AppClient) -> None:
     assert "not in the csm-coach roster" in ask(app, "/myload", "U0STRANGER")
 
 
-def test_teamload_for_the_manager_sorted_by_load(app: AppClient, slack: SlackStandIn) -> None:
+def test_teamload_for_the_manager_lists_the_team(app: AppClient, slack: SlackStandIn) -> None:
     text = ask(app, "/teamload", "U0MGR")
-    assert "Team Harbor: 4 CSMs, 376 accounts" in text
-    assert "1 over band · 2 within · 1 under" in text
-    positions = [text.index(f"<@{uid}>") for uid in ("U0OVER", "U0MIXED", "U0WITHIN", "U0UNDER")]
-    assert positions == sorted(positions)
+    assert "Team Harbor: 4 CSMs, 376 accounts" in text  # the order and verdicts: test_load_commands.py
+    assert all(f"<@{uid}>" in text for uid in ("U0OVER", "U0MIXED", "U0WITHIN", "U0UNDER"))
     slack.assert_quiet()  # answered in the response body; nothing else went to Slack
 
 

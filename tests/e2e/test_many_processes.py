@@ -22,15 +22,14 @@ from sqlmodel import Session, col, select
 
 from bot.domain.playbooks import Step
 from bot.models import Account, Alert, Delivery, PlaybookStep
-from tests.blockcheck import message_text
-from tests.e2e.conftest import Cli, ServeApp, ServedApp
-from tests.e2e.slack_standin import SlackStandIn
-from tests.e2e.test_morning_round_http import click, dm_of
-from tests.e2e.test_playbooks_http import click_step, step_of, submit
-from tests.jobs import company
+from tests.support import company
+from tests.support.blockcheck import message_text
+from tests.support.clicks import click, click_step, dm_of, step_of, submit
+from tests.support.processes import Cli, ServeApp, ServedApp
+from tests.support.slack_standin import SlackStandIn
 
 ZONE = ZoneInfo("Europe/London")
-RECIPIENTS = {"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"}  # DMs go to the user id
+RECIPIENTS = company.RECIPIENTS
 BROKEN = ("Traceback", "something went wrong")
 
 
@@ -95,9 +94,7 @@ def test_three_serves_and_two_clocks_send_each_message_once_and_record_each_clic
     apps = [serve_app(), serve_app(), serve_app()]  # all up before the round, all on the one database
     fire_the_round_in_two_clocks(engine, session, cli, slack, tmp_path)
     deliveries = session.exec(select(Delivery)).all()
-    assert sorted((d.recipient, d.status) for d in deliveries) == [
-        (r, "sent") for r in ("C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM")
-    ]
+    assert sorted((d.recipient, d.status) for d in deliveries) == [(r, "sent") for r in sorted(RECIPIENTS)]
 
     # The CSM and her manager click "Reached out" on the same line, through two different processes.
     channel, ts, message = dm_of(slack, "U0ANA")

@@ -13,11 +13,11 @@ from slack_sdk.models.blocks import Block
 from sqlmodel import Session, select
 
 from bot.models import Account, Alert, PlanApplication, PlaybookStep
-from tests import factories as f
-from tests.blockcheck import assert_valid_message, message_text
-from tests.e2e.conftest import Cli, ServeApp, ServedApp
-from tests.e2e.signing import block_actions_payload, view_submission_payload
-from tests.e2e.slack_standin import SlackStandIn
+from tests.support import factories as f
+from tests.support.blockcheck import assert_valid_message, message_text
+from tests.support.processes import Cli, ServeApp, ServedApp
+from tests.support.signing import block_actions_payload, view_submission_payload
+from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture
@@ -97,9 +97,7 @@ def test_a_manager_sees_the_plan_confirms_it_and_each_csm_concerned_gets_one_dm(
 ) -> None:
     app = serve_app()
     plan = the_plan(app, slack)
-    text = message_text(plan)
-    assert "5 moves" in text and "<@U0DANA> 104% → *100%*" in text and "open decline alert" in text
-    assert "&lt;!channel&gt; Customer 4" in text and "<!channel>" not in text
+    assert "5 moves" in message_text(plan)  # its wording and escaping: tests/slack/test_plan_blocks.py
 
     click_apply(app, slack, plan)
     opened = slack.wait_for("views.open", timeout=15)[0]
@@ -122,12 +120,7 @@ def test_a_manager_sees_the_plan_confirms_it_and_each_csm_concerned_gets_one_dm(
     dms = slack.wait_for("chat.postMessage", count=2, timeout=15)
     by_user = {c.param("channel"): c for c in dms}
     assert set(by_user) == {"U0DANA", "U0ELI"}
-    eli_dm = message_text({"blocks": by_user["U0ELI"].blocks})
-    assert (
-        "You take over 5 accounts" in eli_dm
-        and "from <@U0DANA>" in eli_dm
-        and "Executive Outcomes Review due" in eli_dm
-    )
+    assert "You take over 5 accounts" in message_text({"blocks": by_user["U0ELI"].blocks})
     assert "You hand over 5 accounts" in message_text({"blocks": by_user["U0DANA"].blocks})
     slack.wait_for("response/teamload", count=2, timeout=15)  # the shown plan now says it was applied
 

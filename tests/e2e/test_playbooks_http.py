@@ -14,12 +14,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.domain.playbooks import Step
-from bot.models import Account, PlaybookStep
-from tests.blockcheck import message_text
-from tests.e2e.conftest import Cli, ServeApp, ServedApp
-from tests.e2e.signing import app_home_opened, block_actions_payload, view_submission_payload
-from tests.e2e.slack_standin import SlackStandIn
-from tests.jobs import company
+from bot.models import PlaybookStep
+from tests.support import company
+from tests.support.blockcheck import message_text
+from tests.support.clicks import click_step, dm_of, step_of, submit
+from tests.support.processes import Cli, ServeApp
+from tests.support.signing import app_home_opened, block_actions_payload
+from tests.support.slack_standin import SlackStandIn
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -34,46 +35,9 @@ def morning(
     company.set_channels(session, "Harbor")
     result = cli.run("digest", "--at", now.isoformat())
     assert result.returncode == 0, result.stdout
-    call = next(c for c in slack.calls("chat.postMessage") if c.param("channel") == "U0ANA")
-    message = {"type": "message", "ts": call.answer["ts"], "text": call.text, "blocks": call.blocks}
+    channel, _, message = dm_of(slack, "U0ANA")
     slack.clear()
-    return {"channel": call.answer["channel"], "message": message}
-
-
-def step_of(session: Session, external_id: str, step: Step) -> PlaybookStep:
-    account = session.exec(select(Account).where(Account.external_id == external_id)).one()
-    return session.exec(
-        select(PlaybookStep)
-        .where(PlaybookStep.account_id == account.id, PlaybookStep.step == step.value)
-        .order_by(PlaybookStep.sequence)
-    ).first()  # type: ignore[return-value]
-
-
-def click_step(app: ServedApp, user: str, morning: dict[str, Any], step_id: int, action_id: str) -> None:
-    message = morning["message"]
-    row = next(b for b in message["blocks"] if b.get("block_id") == f"step-{step_id}")
-    button = next(e for e in row["elements"] if e["action_id"] == action_id)
-    payload = block_actions_payload(
-        action_id=action_id,
-        value=button["value"],
-        user_id=user,
-        block_id=row["block_id"],
-        channel_id=morning["channel"],
-        message_ts=message["ts"],
-        message=message,
-    )
-    assert app.post_action(payload).status == 200
-
-
-def submit(app: ServedApp, user: str, modal: dict[str, Any], values: dict[str, Any]) -> Any:
-    payload = view_submission_payload(
-        callback_id=modal["callback_id"],
-        values=values,
-        user_id=user,
-        private_metadata=modal["private_metadata"],
-    )
-    payload["view"]["blocks"] = modal["blocks"]
-    return app.post_action(payload)
+    return {"channel": channel, "message": message}
 
 
 def test_review_marked_done_through_the_modal_records_once_and_schedules_the_next(

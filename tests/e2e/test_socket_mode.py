@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import Engine
 from websockets.sync.server import Server, ServerConnection, serve
 
-from tests.blockcheck import assert_valid_message, message_text
-from tests.e2e.conftest import Cli
-from tests.e2e.slack_standin import SlackStandIn
-from tests.jobs import company
+from tests.support import company
+from tests.support.blockcheck import assert_valid_message, message_text
+from tests.support.processes import Cli
+from tests.support.slack_standin import SlackStandIn
 
 
 class SocketStandIn:

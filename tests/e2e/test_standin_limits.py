@@ -9,8 +9,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tests.e2e.slack_limits import BLOCKS_JSON_MAX_CHARS, blocks_json_chars
-from tests.e2e.slack_standin import SlackStandIn
+from tests.support.slack_limits import BLOCKS_JSON_MAX_CHARS, blocks_json_chars
+from tests.support.slack_standin import SlackStandIn
 
 
 def client(slack: SlackStandIn, timeout: int = 15) -> WebClient:

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
 from bot.importers.team import import_team
-
-WriteCsv = Callable[[str, "str | bytes"], Path]
-TODAY = date(2024, 6, 3)  # the day the imports run: it sets the bounds of the files' dates
-
-TEAM_CSV = """\
-    slack_user_id,email,name,team,role,timezone
-    U001,ana@example.com,Ana,EMEA,csm,Europe/Paris
-    U002,bo@example.com,Bo,EMEA,manager,Europe/London
-    U003,cy@example.com,Cy,AMER,csm,America/New_York
-"""
+from tests.support.importing import TEAM_CSV, WriteCsv
 
 TABLES = {
     "team": "id, name, channel_id, post_time, timezone",

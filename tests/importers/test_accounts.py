@@ -11,8 +11,7 @@ from bot.importers.accounts import import_accounts
 from bot.importers.errors import CsvError
 from bot.importers.team import import_team
 from bot.models import Account, Person
-
-from .conftest import TODAY, WriteCsv
+from tests.support.importing import TODAY, WriteCsv
 
 HEADER = "external_id,name,segment,arr,owner,start_date,renewal_date\n"
 ACCOUNTS_CSV = HEADER + (

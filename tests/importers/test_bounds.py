@@ -13,8 +13,7 @@ from bot.importers.common import DateBounds
 from bot.importers.errors import CsvError
 from bot.importers.team import import_team
 from bot.importers.usage import import_usage
-
-from .conftest import TEAM_CSV, TODAY, WriteCsv
+from tests.support.importing import TEAM_CSV, TODAY, WriteCsv
 
 ACCOUNTS_HEADER = "external_id,name,segment,arr,owner,start_date,renewal_date,last_review_date\n"
 GOOD_ACCOUNT = "A-1,Acme,SMB,1000,U001,2024-01-15,2025-01-15,\n"

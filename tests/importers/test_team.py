@@ -9,8 +9,7 @@ from sqlmodel import Session, select
 from bot.importers.errors import CsvError
 from bot.importers.team import import_team
 from bot.models import Person, Team
-
-from .conftest import TEAM_CSV, WriteCsv
+from tests.support.importing import TEAM_CSV, WriteCsv
 
 HEADER = "slack_user_id,email,name,team,role,timezone\n"
 

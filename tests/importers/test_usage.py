@@ -12,8 +12,7 @@ from bot.importers.accounts import import_accounts
 from bot.importers.errors import CsvError
 from bot.importers.usage import import_usage
 from bot.models import Account, Usage
-
-from .conftest import TODAY, WriteCsv
+from tests.support.importing import TODAY, WriteCsv
 
 HEADER = "external_id,date,value\n"
 

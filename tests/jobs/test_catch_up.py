@@ -21,17 +21,11 @@ from bot.jobs.digest import catch_up, morning_round
 from bot.models import Account, Delivery, Person, PlaybookStep, RoundState, TeamRound
 from bot.services import teams
 from bot.slack.client import make_round_client
-from tests.e2e.slack_standin import SlackStandIn
-from tests.jobs import company
+from tests.support import company
+from tests.support.slack_standin import SlackStandIn
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 09:00 in London (Harbor), 04:00 in New York (Summit)
 SETTINGS = Settings(_env_file=None)
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as stand_in:
-        yield stand_in
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.error import URLError
@@ -20,18 +19,12 @@ from bot.jobs.deliver import RoundSummary, judge
 from bot.jobs.digest import catch_up, morning_round
 from bot.models import Delivery, DeliveryStatus
 from bot.slack.client import make_round_client
-from tests.e2e.slack_standin import SlackStandIn
-from tests.jobs import company
+from tests.support import company
+from tests.support.slack_standin import SlackStandIn
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 09:00 in London, the teams' post time
 SETTINGS = Settings(_env_file=None)
-RECIPIENTS = {"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"}
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as stand_in:
-        yield stand_in
+RECIPIENTS = company.RECIPIENTS
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from bot.domain.usage import DeclineRules, Trend
 from bot.models import Account
 from bot.services import alerts
 from bot.services.usage import detect
-from tests.jobs import company
-from tests.jobs.company import ACCOUNTS, EXPECTED_FLAGGED, TODAY, days_back
+from tests.support import company
+from tests.support.company import ACCOUNTS, EXPECTED_FLAGGED, TODAY, days_back
 
 RULES = DeclineRules()
 

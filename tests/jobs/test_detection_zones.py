@@ -16,8 +16,8 @@ from bot.jobs.compose import plan_team
 from bot.models import Account, Alert, Team
 from bot.services import alerts, localtime, teams
 from bot.services.usage import Detection, detect, sparkline_window
-from tests.jobs import company
-from tests.jobs.company import ACCOUNTS, TODAY
+from tests.support import company
+from tests.support.company import ACCOUNTS, TODAY
 
 RULES = DeclineRules()
 SETTINGS = Settings(_env_file=None)

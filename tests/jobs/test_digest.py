@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,18 +14,12 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.jobs.digest import morning_round
 from bot.slack.client import make_round_client
-from tests.blockcheck import assert_valid_message, message_text
-from tests.e2e.slack_standin import SlackStandIn
-from tests.jobs import company
+from tests.support import company
+from tests.support.blockcheck import assert_valid_message, message_text
+from tests.support.slack_standin import SlackStandIn
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = Settings(_env_file=None)
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as stand_in:
-        yield stand_in
 
 
 @pytest.fixture
@@ -48,15 +41,7 @@ def delivered(slack: SlackStandIn) -> Counter[str]:
 def test_each_team_gets_one_post_and_each_csm_one_dm(loaded: Engine, slack: SlackStandIn) -> None:
     summary = run(loaded, slack)
     assert summary.outcomes["sent"] == 5, summary.line()
-    assert delivered(slack) == Counter(
-        {
-            "C0HARBOR": 1,
-            "C0SUMMIT": 1,
-            "U0ANA": 1,
-            "U0BEN": 1,
-            "U0SAM": 1,
-        }
-    )
+    assert delivered(slack) == Counter(dict.fromkeys(company.RECIPIENTS, 1))
     posts = {c.param("channel"): c for c in slack.calls("chat.postMessage")}
     for call in posts.values():
         assert_valid_message({"text": call.text, "blocks": call.blocks})
@@ -129,7 +114,7 @@ def test_two_schedulers_at_once_still_deliver_once(loaded: Engine, slack: SlackS
         t.join(timeout=60)
     assert len(results) == 2
     assert sum(r.outcomes["sent"] for r in results) == 5
-    assert set(delivered(slack).values()) == {1}
+    assert delivered(slack) == Counter(dict.fromkeys(company.RECIPIENTS, 1))  # everyone, once
 
 
 def test_a_stale_feed_is_reported_not_flagged(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,9 +14,8 @@ from bot.jobs.compose import plan_round
 from bot.models import DeliveryKind
 from bot.slack.listeners.commands import myload
 from bot.slack.listeners.events.app_home import home_view
-from tests import factories
-from tests.blockcheck import assert_valid_message, assert_valid_view, message_text
-from tests.e2e.slack_standin import SlackStandIn
+from tests.support import factories
+from tests.support.blockcheck import assert_valid_message, assert_valid_view, message_text
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -71,15 +69,7 @@ def test_the_budget_and_pace_follow_the_settings(backlog: Engine) -> None:
     assert "Snooze 14 days" in text and "Snooze a week" not in text
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as stand_in:
-        yield stand_in
-
-
-def test_app_home_and_myload_show_the_same_plan(
-    backlog: Engine, session: Session, slack: SlackStandIn
-) -> None:
+def test_app_home_and_myload_show_the_same_plan(backlog: Engine, session: Session) -> None:
     plan_round(engine=backlog, now=NOW, settings=SETTINGS, team_name=None, commit=True)  # makes the steps
     view = home_view(session=session, settings=SETTINGS, user_id="U0ANA", now=NOW).to_dict()
     assert_valid_view(view)

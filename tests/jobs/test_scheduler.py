@@ -1,8 +1,11 @@
-"""Schedules: each team's round at its local post time, across DST changes, re-read from the database."""
+"""Schedules: each team's round at its local post time, across DST changes, re-read from the database;
+a firing repeated by a DST change sends nothing twice."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +15,13 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.jobs import scheduler as sched
+from bot.jobs.digest import morning_round
 from bot.services import teams
-from tests import factories
+from bot.slack.client import make_round_client
+from tests.support import company, factories
+from tests.support.slack_standin import SlackStandIn
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def fire_times(post_time: str, zone: str, start: datetime, count: int) -> list[datetime]:
@@ -45,12 +53,30 @@ def test_the_post_goes_at_nine_local_every_day_across_a_dst_change(zone: str, st
     assert len(offsets) == 2  # the change really happened inside the five days
 
 
-def test_a_post_time_inside_the_repeated_hour_fires_twice_but_on_one_local_date() -> None:
-    # 01:30 happens twice in London on 25 October 2026; the delivery key (kind, recipient, local
-    # date) is what keeps the second firing from sending anything.
-    times = fire_times("01:30", "Europe/London", datetime(2026, 10, 24, 12, tzinfo=UTC), 3)
-    dates = [t.astimezone(ZoneInfo("Europe/London")).date() for t in times]
-    assert dates[0] == dates[1]
+def test_a_post_time_inside_the_repeated_hour_fires_twice_and_the_second_firing_sends_nothing(
+    engine: Engine, session: Session, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    # 01:30 happens twice in London on Sunday 25 October 2026 (BST, then GMT): APScheduler fires twice
+    # on one local date, and the delivery key (kind, recipient, local date) keeps the second quiet.
+    fires = fire_times("01:30", "Europe/London", datetime(2026, 10, 24, 12, tzinfo=UTC), 3)
+    first, second = fires[0], fires[1]
+    assert second.astimezone(UTC) - first.astimezone(UTC) == timedelta(hours=1)  # really two firings
+    assert first.astimezone(LONDON).date() == second.astimezone(LONDON).date() == date(2026, 10, 25)
+
+    company.load(engine, tmp_path, today=date(2026, 10, 25))
+    company.set_channels(session, "Harbor", post_time="01:30", timezone="Europe/London")
+    settings = Settings(_env_file=None, slack_api_url=slack.base_url)
+    client = make_round_client(settings, token="xoxb-test")
+    # What the scheduled job does at each firing (`run_team_round`, with the firing's moment as now).
+    rounds = [
+        morning_round(engine=engine, client=client, now=fire, settings=settings, team_name="Harbor")
+        for fire in (first, second)
+    ]
+
+    assert rounds[0].outcomes["sent"] == 3
+    assert rounds[1].outcomes["sent"] == 0 and rounds[1].outcomes["already sent"] == 3
+    posted = Counter(c.param("channel") for c in slack.calls("chat.postMessage"))
+    assert posted == Counter({"C0HARBOR": 1, "U0ANA": 1, "U0BEN": 1})
 
 
 def test_jobs_follow_the_teams_in_the_database(engine: Engine, session: Session) -> None:

@@ -12,7 +12,7 @@ from bot.domain.plan import Protection
 from bot.models import Account, Alert, PlanApplication, PlaybookStep
 from bot.services import plan as plans
 from bot.services.plan_handoff import handoffs
-from tests import factories as f
+from tests.support import factories as f
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)

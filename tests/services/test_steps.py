@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 from bot.domain.playbooks import DEFAULT_REVIEW_CADENCE, Step
 from bot.models import Account, PlaybookStep
 from bot.services import steps
-from tests import factories
+from tests.support import factories
 
 TODAY = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack.blocks.common import Message, RulesInForce
-from tests.blockcheck import assert_valid_message, assert_valid_view
-from tests.slack.samples import Sizes, every_message
+from tests.support.blockcheck import assert_valid_message, assert_valid_view
+from tests.support.samples import Sizes, every_message
 
 HOSTILE_BITS = [
     "<!channel>",

@@ -10,8 +10,8 @@ from bot.domain.usage import FeedAge, FeedDip, feed_age
 from bot.slack.blocks.common import Message
 from bot.slack.blocks.digest import channel_post, morning_dm
 from bot.slack.blocks.steps import morning_order
-from tests.blockcheck import assert_valid_message, message_text
-from tests.slack.samples import RULES, TODAY, declines, due_steps, person
+from tests.support.blockcheck import assert_valid_message, message_text
+from tests.support.samples import RULES, TODAY, declines, due_steps, person
 
 FRESH = feed_age(TODAY - timedelta(days=1), TODAY)
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.home import home_blocks
 from bot.slack.blocks.steps import morning_order
-from tests.blockcheck import assert_valid_message, assert_valid_view, message_text
-from tests.slack.samples import RULES, TODAY, book, declines, due_steps, person
+from tests.support.blockcheck import assert_valid_message, assert_valid_view, message_text
+from tests.support.samples import RULES, TODAY, book, declines, due_steps, person
 
 
 def home(views: list, due: list, rules=RULES) -> tuple[str, list[dict]]:  # type: ignore[no-untyped-def,type-arg]

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.slack.blocks.common import Message, escape, mention, plain
-from tests.blockcheck import assert_valid_message, assert_valid_view
-from tests.slack.samples import Sizes, every_message
+from tests.support.blockcheck import assert_valid_message, assert_valid_view
+from tests.support.samples import Sizes, every_message
 
 HOSTILE = [
     "<!channel> Evil <https://evil.example|re-auth>",

@@ -12,7 +12,7 @@ from bot.services.plan import AccountFacts, TeamPlan
 from bot.services.plan_handoff import Handoff, HandoffLine
 from bot.slack.blocks.plan import MAX_BLOCKS_JSON, handoff_dm, plan_message, plan_modal
 from bot.slack.ids import PlanRef
-from tests.blockcheck import assert_valid_message, message_text
+from tests.support.blockcheck import assert_valid_message, message_text
 
 TODAY = date(2026, 11, 23)
 HOSTILE = "<!channel> *Acme* & <https://evil.example|click>"

@@ -19,9 +19,9 @@ from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-from tests.e2e import slack_limits
-from tests.e2e.slack_faults import Faults
-from tests.e2e.slack_payloads import (
+from tests.support import slack_limits
+from tests.support.slack_faults import Faults
+from tests.support.slack_payloads import (
     APP_ID,
     BOT_ID,
     BOT_USER_ID,
@@ -31,7 +31,7 @@ from tests.e2e.slack_payloads import (
     USER_METHODS,
     dm_channel_id,
 )
-from tests.e2e.slack_wire import API_PREFIX, RESPONSE_METHOD_PREFIX, RESPONSE_PREFIX, Call, make_handler
+from tests.support.slack_wire import API_PREFIX, RESPONSE_METHOD_PREFIX, RESPONSE_PREFIX, Call, make_handler
 
 __all__ = [
     "APP_ID",

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.e2e.slack_faults import DROPPED
-from tests.e2e.slack_payloads import parse_params
+from tests.support.slack_faults import DROPPED
+from tests.support.slack_payloads import parse_params
 
 API_PREFIX = "/api/"
 RESPONSE_PREFIX = "/response/"

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.e2e.slack_standin import APP_ID as API_APP_ID
-from tests.e2e.slack_standin import BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, dm_channel_id
+from tests.support.slack_standin import APP_ID as API_APP_ID
+from tests.support.slack_standin import BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, dm_channel_id
 
 # The secret the e2e app runs with; a request signed with anything else must be refused.
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"

@@ -125,6 +125,11 @@ def load(engine: Engine, directory: Path, *, today: date = TODAY, last_day: date
     import_usage(usage, engine=engine, today=today)
 
 
+# Who a whole morning round reaches once `set_channels()` ran: both team channels, and the DMs (to the
+# user id) of the CSMs with something to say.
+RECIPIENTS = frozenset({"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"})
+
+
 def set_channels(
     session: Session, *names: str, post_time: str | None = None, timezone: str | None = None
 ) -> None:
