@@ -15,7 +15,7 @@ from bot.importers.usage import import_usage
 from bot.jobs.compose import plan_team
 from bot.models import Account, Alert, Team
 from bot.services import alerts, localtime, teams
-from bot.services.usage import Detection, detect, sparkline_window
+from bot.services.usage import Detection, MedianMemo, detect, sparkline_window
 from tests.support import company
 from tests.support.company import ACCOUNTS, TODAY
 
@@ -175,3 +175,25 @@ def test_under_a_dip_open_alerts_stay_open_and_no_new_one_is_raised(
         d.account.external_id for d in alerts.declines(session=session, detection=detection, rules=RULES)
     }
     assert shown == {"SILENT", "EXACT30", "SUMMIT1"}
+
+
+def test_the_teams_of_one_round_share_the_workspace_median(
+    engine: Engine, session: Session, tmp_path: Path
+) -> None:
+    """The memo is what a round passes from team to team: a team judged with it uses the median the
+    first team read (here forced to a deep dip) instead of reading the workspace again."""
+    company.load(engine, tmp_path)
+    zone = zoned(session)
+    harbor = zone["Harbor"]
+    today = localtime.for_team(harbor, session=session, now=TOKYO_MORNING).today
+    memo: MedianMemo = {}
+    first = detect(session=session, today=today, rules=RULES, team_id=harbor.id, memo=memo)
+    (key,) = memo
+    median = memo[key]
+    assert first.dip is None and median is not None and median >= 1 - RULES.threshold / 2
+    memo[key] = 0.2  # as if the workspace were down 80%
+    second = detect(session=session, today=today, rules=RULES, team_id=harbor.id, memo=memo)
+    assert second.dip == FeedDip(0.2)
+    assert first.declining and set(second.declining) < set(first.declining)
+    session.rollback()  # a new transaction: without the memo the median is read afresh
+    assert detect(session=session, today=today, rules=RULES, team_id=harbor.id).dip == first.dip
