@@ -156,7 +156,7 @@ def apply_all(
         if not tp.plan.moves:
             continue
         with session_scope(engine) as session:
-            team = session.get(Team, tp.team.id)
+            team = teams.get_team(session=session, team_id=tp.team.id)
             assert team is not None
             result = plans.apply(
                 session=session,

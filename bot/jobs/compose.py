@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.domain.usage import FeedAge
 from bot.models import Person, Team
-from bot.services import alerts, localtime, people, steps, teams
+from bot.services import alerts, localtime, steps, teams
 from bot.services.usage import daily_values, detect, sparkline_window
 from bot.slack.blocks.common import Message, RulesInForce
 from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
@@ -71,7 +71,7 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
     except SQLAlchemyError:
         # New accounts get their steps on a later round; the steps already there still go out.
         log.exception("team %s: playbook steps not generated", team.name)
-    members = {p.id: p for p in people.team_members(session=session, team_id=team.id) if p.id is not None}
+    members = {p.id: p for p in teams.team_members(session=session, team_id=team.id) if p.id is not None}
     due = steps.due_steps(session=session, today=today, owner_ids=members)
 
     out: list[Outgoing] = []

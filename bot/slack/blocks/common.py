@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import (
@@ -19,6 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.plaintext import escape as escape  # re-exported: the builders' one escape
 from bot.plaintext import flatten
 
 if TYPE_CHECKING:
@@ -99,16 +101,12 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
-# --- The one escape -------------------------------------------------------------------------------
+def day_and_time(at: datetime, zone: tzinfo) -> str:
+    """A moment as its local weekday, date and time: "Mon 3 Nov 09:00"."""
+    return f"{at.astimezone(zone):%a %-d %b %H:%M}"
 
 
-def escape(text: str) -> str:
-    """Data as mrkdwn-safe text: one line, no control characters, and Slack's three entities escaped.
-
-    Used for every data string that reaches Slack (blocks, fallback texts, modals, App Home), so a
-    name like `<!channel> Evil <https://evil.example|re-auth>` stays words and cannot forge a line.
-    """
-    return flatten(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# --- Data as text (the one escape is bot.plaintext.escape) ----------------------------------------
 
 
 def plain(text: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, tzinfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
 from bot.domain.plan import NEW_ACCOUNT_DAYS, PACE_DAYS, Move, Protection, percent
+from bot.models import PlanApplication
 from bot.services.people import USER_ID
 from bot.services.plan import TeamPlan
 from bot.services.plan_handoff import Handoff, HandoffLine
@@ -22,6 +23,7 @@ from bot.slack.blocks.common import (
     Message,
     button,
     context,
+    day_and_time,
     escape,
     fallback,
     header,
@@ -31,6 +33,8 @@ from bot.slack.blocks.load import accounts, money
 from bot.slack.ids import ActionId, CallbackId, PlanRef
 
 MAX_PROTECTED_LINES = 15  # the count by reason says the rest
+STALE_NOTE = ":arrows_counterclockwise: *The books changed, here is the new plan.*"
+REFUSED = "Only the team's managers and admins can apply its rebalancing plan."
 
 
 def size(blocks: Sequence[Block]) -> int:
@@ -152,6 +156,15 @@ def summary(tp: TeamPlan) -> str:
         return "*No moves.* " + ("Nobody is over band." if all(v <= 1 for v in plan.before.values()) else "")
     return (
         f"*{len(plan.moves)} move{'s' if len(plan.moves) != 1 else ''}*, {money(plan.arr_moved)} ARR moved."
+    )
+
+
+def applied_words(record: PlanApplication, zone: tzinfo) -> str:
+    """A plan applied before: by whom and when, and that nothing more moved."""
+    who = f"<@{record.applied_by}>" if USER_ID.match(record.applied_by) else "the command line"
+    return (
+        f"This plan was already applied by {who} on {day_and_time(record.applied_at, zone)}; "
+        "nothing more was moved."
     )
 
 

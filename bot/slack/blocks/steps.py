@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, tzinfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -17,8 +17,9 @@ from slack_sdk.models.views import View
 from bot.domain.backlog import BacklogPlan
 from bot.domain.playbooks import Playbook, Step
 from bot.models import Account, PlaybookStep
+from bot.services import steps
 from bot.services.steps import DueStep
-from bot.slack.blocks.common import RulesInForce, button, escape, plural, section
+from bot.slack.blocks.common import RulesInForce, button, day_and_time, escape, plural, section
 from bot.slack.ids import ActionId, CallbackId, FieldId, ModalContext, StepRef, step_block_id
 
 
@@ -76,6 +77,14 @@ def backlog_line(plan: BacklogPlan, today: date) -> str:
         f"{plan.overdue:,} clears by {day_name(plan.clears_on, today)} at {plan.per_week} a week, "
         "renewing accounts first."
     )
+
+
+def closed_note(step: PlaybookStep, zone: tzinfo) -> str:
+    """The line a closed step's buttons become: who closed it, and when in the owner's zone."""
+    when = day_and_time(step.completed_at, zone) if step.completed_at else "earlier"
+    if step.status == steps.SKIPPED:
+        return f":fast_forward: Skipped — <@{step.completed_by}>, {when}"
+    return f":white_check_mark: Done — <@{step.completed_by}>, {when}"
 
 
 def step_buttons(step: PlaybookStep, rules: RulesInForce) -> ActionsBlock:

@@ -1,4 +1,5 @@
-"""Where a button was clicked (a message or App Home), and what showing the result there takes."""
+"""The click context: where a button was clicked (a message or App Home), and what showing the result
+there takes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.slack.listeners.events.app_home import HomeRefresh
-from bot.slack.surfaces import stage_line
+from bot.slack.home import HomeRefresh
+from bot.slack.message_edit import stage_line
 from bot.slack.work import Scope, Shown
 
 
