@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.errors import UserFacingError
 from bot.models import Person, Team
@@ -39,6 +40,22 @@ def team_members(*, session: Session, team_id: int) -> Sequence[Person]:
     return session.exec(
         select(Person).where(Person.team_id == team_id, col(Person.active).is_(True)).order_by(Person.name)
     ).all()
+
+
+def ensure_named(conn: Connection, names: Sequence[str]) -> tuple[dict[str, int], int]:
+    """The team file's bulk write: the id of each team name (matched case-insensitively, keyed by its
+    casefold), creating the teams new to the database; and how many were created."""
+    team = SQLModel.metadata.tables["team"]
+    ids: dict[str, int] = {}
+    for team_id, name in conn.execute(core_select(team.c.id, team.c.name).order_by(team.c.id)):
+        ids.setdefault(name.casefold(), team_id)
+    created = 0
+    for name in names:
+        if name.casefold() not in ids:
+            inserted = conn.execute(team.insert().values(name=name).returning(team.c.id))
+            ids[name.casefold()] = inserted.scalar_one()
+            created += 1
+    return ids, created
 
 
 def timezone_of(team: Team, *, session: Session) -> str:
