@@ -41,3 +41,8 @@ def escape(text: str) -> str:
     name like `<!channel> Evil <https://evil.example|re-auth>` stays words and cannot forge a line.
     """
     return flatten(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`n` and the word, in the plural unless n is 1: "1 day", "2 days", "1,204 accounts"."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"

@@ -22,7 +22,7 @@ from bot.errors import UserFacingError
 from bot.models import Team
 from bot.services import localtime, teams
 from bot.services import plan as plans
-from bot.slack.blocks.load import money
+from bot.slack.blocks.common import money
 
 CSV_COLUMNS = ("external_id", "name", "segment", "arr", "from", "to", "reason")
 

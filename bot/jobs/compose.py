@@ -18,9 +18,10 @@ from bot.config import Settings
 from bot.domain.usage import FeedAge
 from bot.models import Person, Team
 from bot.services import alerts, localtime, steps, teams
-from bot.services.usage import daily_values, detect, sparkline_window
+from bot.services.alerts import DeclineView
+from bot.services.usage import detect
 from bot.slack.blocks.common import Message, RulesInForce
-from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
+from bot.slack.blocks.digest import channel_post, morning_dm
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,7 @@ def plan_team(*, session: Session, team: Team, now: datetime, settings: Settings
     detection = detect(session=session, today=today, rules=rules, team_id=team.id)
     alerts.refresh(session=session, detection=detection)
     found = alerts.declines(session=session, detection=detection, rules=rules)
-    first, last = sparkline_window(today, session=session)
-    series = daily_values(
-        session=session, account_ids=[d.account.id for d in found if d.account.id], first=first, last=last
-    )
-    views = [DeclineView(d, series.get(d.account.id or 0, [])) for d in found]
+    views = alerts.with_sparklines(session=session, declines=found, today=today)
     owner_ids = {d.account.owner_id for d in found}
     owners = {
         p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(owner_ids))).all() if p.id

@@ -105,7 +105,7 @@ def compute(*, session: Session, team: Team, today: date, settings: Settings) ->
         for p in sorted(by_id.values(), key=lambda p: p.slack_user_id)
         if p.id is not None
     ]
-    bands = books.list_bands(session=session)
+    bands = books.list_bands(session)
     plan = plan_moves(holders, bands)
     since = today - timedelta(days=PACE_DAYS)
     new_accounts = dict(Counter(a.segment for a in accounts.values() if since < a.start <= today))

@@ -13,10 +13,8 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.db import session_scope
 from bot.services import alerts, books, localtime, people, steps
-from bot.services.usage import daily_values, sparkline_window
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import RulesInForce
-from bot.slack.blocks.digest import DeclineView
 from bot.slack.blocks.home import home_blocks
 
 
@@ -44,11 +42,7 @@ def home_view(*, session: Session, settings: Settings, user_id: str, now: dateti
         found = alerts.current_for(
             session=session, owner_ids=[person.id], today=today, rules=settings.decline_rules()
         )
-        first, last = sparkline_window(today, session=session)
-        series = daily_values(
-            session=session, account_ids=[d.account.id for d in found if d.account.id], first=first, last=last
-        )
-        views = [DeclineView(d, series.get(d.account.id or 0, [])) for d in found]
+        views = alerts.with_sparklines(session=session, declines=found, today=today)
         due = steps.due_steps(session=session, today=today, owner_ids=[person.id])
         blocks = home_blocks(book, today, views, due, RulesInForce.of(settings))
     return View(type="home", blocks=blocks)

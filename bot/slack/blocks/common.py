@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.plaintext import escape as escape  # re-exported: the builders' one escape
 from bot.plaintext import flatten
+from bot.plaintext import plural as plural  # re-exported: the builders' one plural
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -81,24 +82,24 @@ class RulesInForce:
     @property
     def windows(self) -> str:
         """ "the last 7 days than in the 28 before"'s two windows, as they are set."""
-        return f"the last {days(self.recent_days)} vs the {days(self.baseline_days)} before"
+        return f"the last {plural(self.recent_days, 'day')} vs the {plural(self.baseline_days, 'day')} before"
 
     @property
     def snooze(self) -> str:
         """Button label: "Snooze a week" only when the snooze is 7 days."""
-        return "Snooze a week" if self.snooze_days == 7 else f"Snooze {days(self.snooze_days)}"
-
-
-def days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+        return "Snooze a week" if self.snooze_days == 7 else f"Snooze {plural(self.snooze_days, 'day')}"
 
 
 def percent(share: float) -> str:
     return f"{round(share * 100, 1):g}%"
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
+def money(amount: float) -> str:
+    if amount >= 1_000_000:
+        return f"${amount / 1_000_000:.1f}M"
+    if amount >= 1_000:
+        return f"${amount / 1_000:.1f}k"
+    return f"${amount:,.0f}"
 
 
 def day_and_time(at: datetime, zone: tzinfo) -> str:

@@ -27,9 +27,10 @@ from bot.slack.blocks.common import (
     escape,
     fallback,
     header,
+    money,
+    plural,
     section,
 )
-from bot.slack.blocks.load import accounts, money
 from bot.slack.ids import ActionId, CallbackId, PlanRef
 
 MAX_PROTECTED_LINES = 15  # the count by reason says the rest
@@ -92,7 +93,7 @@ def move_lines(tp: TeamPlan) -> list[str]:
     for giver in sorted(by_giver, key=lambda g: (-tp.plan.before[g], g)):
         moves = by_giver[giver]
         lines.append(
-            f"*<@{giver}> hands over {accounts(len(moves))}* "
+            f"*<@{giver}> hands over {plural(len(moves), 'account')}* "
             f"({money(sum(m.account.arr for m in moves))} ARR):"
         )
         lines.extend(move_line(tp, m) for m in moves)
@@ -119,10 +120,7 @@ def protected_lines(tp: TeamPlan) -> list[str]:
 def headcount_line(tp: TeamPlan) -> str:
     plan = tp.plan
     if not plan.fits:
-        needs = ", ".join(
-            f"{n} more {escape(tp.label(s))} CSM{'s' if n != 1 else ''}"
-            for s, n in sorted(plan.hires.items())
-        )
+        needs = ", ".join(plural(n, f"more {escape(tp.label(s))} CSM") for s, n in sorted(plan.hires.items()))
         return (
             f":warning: *The books cannot all fit within band:* {percent(plan.overload_left)}% "
             f"of a full book is left over the top. Headcount: the team needs {needs}."
@@ -133,7 +131,8 @@ def headcount_line(tp: TeamPlan) -> str:
         )
     pace = sum(tp.new_accounts.values())
     when = (
-        f"at its pace of {accounts(pace)} new in the last {PACE_DAYS} days it runs out of room around "
+        f"at its pace of {plural(pace, 'account')} new in the last {PACE_DAYS} days "
+        "it runs out of room around "
         f"*{day(tp.runs_out_on)}*"
         if tp.runs_out_on
         else f"no new accounts in the last {PACE_DAYS} days, so no date it runs out of room"
@@ -154,9 +153,7 @@ def summary(tp: TeamPlan) -> str:
     plan = tp.plan
     if not plan.moves:
         return "*No moves.* " + ("Nobody is over band." if all(v <= 1 for v in plan.before.values()) else "")
-    return (
-        f"*{len(plan.moves)} move{'s' if len(plan.moves) != 1 else ''}*, {money(plan.arr_moved)} ARR moved."
-    )
+    return f"*{plural(len(plan.moves), 'move')}*, {money(plan.arr_moved)} ARR moved."
 
 
 def applied_words(record: PlanApplication, zone: tzinfo) -> str:
@@ -259,10 +256,10 @@ def handoff_dm(handoff: Handoff, *, team_name: str, applied_by: str) -> Message:
             ),
         ]
         if gains:
-            blocks.append(section(f"*You take over {accounts(len(gains))}:*"))
+            blocks.append(section(f"*You take over {plural(len(gains), 'account')}:*"))
             blocks += listed(gains, n, "accounts you take over (see App Home)", max_blocks=20)
         if hands:
-            blocks.append(section(f"*You hand over {accounts(len(hands))}:*"))
+            blocks.append(section(f"*You hand over {plural(len(hands), 'account')}:*"))
             blocks += listed(hands, n, "accounts you hand over", max_blocks=20)
         return blocks
 

@@ -32,10 +32,10 @@ def when(due_on: date, today: date) -> str:
     days = (due_on - today).days
     day = day_name(due_on, today)
     if days < 0:
-        return f"due {day} · *{-days} day{'s' if days != -1 else ''} overdue*"
+        return f"due {day} · *{plural(-days, 'day')} overdue*"
     if days == 0:
         return "*due today*"
-    return f"due {day} (in {days} day{'s' if days != 1 else ''})"
+    return f"due {day} (in {plural(days, 'day')})"
 
 
 def step_line(due: DueStep, today: date) -> str:

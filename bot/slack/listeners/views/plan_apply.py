@@ -20,7 +20,7 @@ from bot.db import session_scope
 from bot.services import localtime, teams
 from bot.services import plan as plans
 from bot.services.access import may_plan
-from bot.slack.blocks.common import escape
+from bot.slack.blocks.common import escape, plural
 from bot.slack.blocks.plan import REFUSED, STALE_NOTE, applied_words, plan_modal, result_modal
 from bot.slack.ids import CallbackId, PlanRef
 from bot.slack.plan_dms import send_handoffs
@@ -70,7 +70,7 @@ def applied_view(
         return result_modal(applied_words(result.record, local.zone))
     moved = len(plans.moves_of(result.record))
     return result_modal(
-        f"Applied: {moved} account{'s' if moved != 1 else ''} of team *{escape(team.name)}* moved. "
+        f"Applied: {plural(moved, 'account')} of team *{escape(team.name)}* moved. "
         "Each CSM concerned gets a DM with what they take over or hand over."
     )
 
