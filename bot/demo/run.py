@@ -13,14 +13,14 @@ from rich.markup import escape
 from rich.rule import Rule
 from sqlmodel import Session, select
 
+from bot.cli.plan import show_demo_plan
+from bot.cli.render import render_message
 from bot.config import Settings
 from bot.db import get_engine, migrate, session_scope
 from bot.demo.build import FlagCounts, build_company, flag_counts
 from bot.domain.bands import Verdict
 from bot.jobs.compose import TeamPlan, plan_round
 from bot.models import Person, Role
-from bot.plan_cli import show_demo_plan
-from bot.render import render_message
 from bot.services import books, teams
 from bot.slack.answers import myload, teamload
 

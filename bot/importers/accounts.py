@@ -11,8 +11,9 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
 from bot.domain.segments import match_segment
-from bot.importers.common import CsvFile, DateBounds, Progress, Row
+from bot.importers.csvfile import CsvFile, Progress, Row
 from bot.importers.errors import ImportResult
+from bot.importers.fields import DateBounds
 from bot.services import books
 
 COLUMNS = ("external_id", "name", "segment", "arr", "owner", "start_date", "renewal_date")

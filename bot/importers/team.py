@@ -12,7 +12,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
-from bot.importers.common import CsvFile, Progress, Row
+from bot.importers.csvfile import CsvFile, Progress, Row
 from bot.importers.errors import ImportResult
 from bot.models import Role
 from bot.services import teams

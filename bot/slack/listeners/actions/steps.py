@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from slack_bolt import App
 from slack_sdk.models.views import View
 from sqlmodel import Session
@@ -14,7 +13,7 @@ from bot.services import steps
 from bot.services.access import authorised_account
 from bot.slack.blocks.common import context, escape
 from bot.slack.blocks.steps import closed_note, done_modal, skip_modal
-from bot.slack.click import Click, button_value
+from bot.slack.click import Click, button_ref, button_value
 from bot.slack.ids import ActionId, ModalContext, StepRef, step_block_id
 from bot.slack.work import Shown, Work, acknowledge, after_ack
 
@@ -25,12 +24,7 @@ def register(app: App) -> None:
 
 
 def load_step(session: Session, value: str) -> PlaybookStep:
-    try:
-        ref = StepRef.model_validate_json(value)
-    except ValidationError:
-        raise UserFacingError(
-            "That button is from an older csm-coach message; today's has a fresh one."
-        ) from None
+    ref = button_ref(StepRef, value)
     step = session.get(PlaybookStep, ref.step_id)
     if step is None:
         raise UserFacingError("This playbook step no longer exists.")

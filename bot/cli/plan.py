@@ -185,7 +185,7 @@ def show_demo_plan(
     console: Console, *, engine: Engine, settings: Settings, now: datetime, names: dict[str, str]
 ) -> None:
     """The demo's last word: `/teamload plan` for the team of the most loaded CSM, as its manager sees it."""
-    from bot.render import render_message
+    from bot.cli.render import render_message
     from bot.services import books
     from bot.slack.blocks.plan import plan_message
 
