@@ -44,7 +44,7 @@ def run_import(kind: str, path: Path) -> None:
     from bot.importers.team import import_team
     from bot.importers.usage import import_usage
 
-    today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (SPEC §4)
+    today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (README, "CSV formats")
     importer: Callable[..., ImportResult] = {
         "team": import_team,
         "accounts": partial(import_accounts, today=today),

@@ -1,4 +1,7 @@
-"""`csm-coach plan`: the rebalancing plan in the terminal, as CSV, and applied (SPEC §3, §6)."""
+"""`csm-coach plan`: the rebalancing plan in the terminal, as CSV, and applied.
+
+The rules: docs/how-it-works.md, "Rebalancing a team".
+"""
 
 from __future__ import annotations
 

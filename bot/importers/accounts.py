@@ -78,7 +78,7 @@ def import_accounts(
 ) -> ImportResult:
     """Create or update every account in the file; accounts not in it are left as they are.
 
-    `today` sets the bounds of the dates (SPEC §4).
+    `today` sets the bounds of the dates (README, "CSV formats").
     """
     started = perf_counter()
     dates = DateBounds.accounts(today)

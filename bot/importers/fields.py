@@ -15,7 +15,8 @@ _NUMBER_NOISE = str.maketrans("", "", "$ \u00a0\u202f")  # currency sign, spaces
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
 _LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
-# SPEC §4's bounds: a typo outside them (9999-12-31, a usage day in 2062, 1e300) would break every round.
+# The bounds of README's "CSV formats": a typo outside them (9999-12-31, a usage day in 2062, 1e300)
+# would break every round.
 EARLIEST_DATE = date(1990, 1, 1)
 YEARS_AHEAD = 10
 MAX_AMOUNT = 1e12  # ARR and usage values

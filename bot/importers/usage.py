@@ -167,7 +167,7 @@ def import_usage(
 ) -> ImportResult:
     """Store every (account, day, value) of the file; a day already stored gets the file's value.
 
-    `today` (UTC) sets the bounds of the dates: no usage is dated after tomorrow (SPEC §4).
+    `today` (UTC) sets the bounds of the dates: no usage is dated after tomorrow (README, "CSV formats").
     """
     started = perf_counter()
     with CsvFile(path, required=COLUMNS) as file:

@@ -1,4 +1,6 @@
-"""A team's rebalancing plan (SPEC §6): its books as the domain sees them, and applying the moves.
+"""A team's rebalancing plan: its books as the domain sees them, and applying the moves.
+
+The rules: docs/how-it-works.md, "Rebalancing a team".
 
 The plan is recomputed wherever it is needed (shown, confirmed, applied): the domain is deterministic,
 so the same books give the same moves. A fingerprint of those books travels with the button and the

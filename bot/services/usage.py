@@ -123,7 +123,7 @@ def _prepare(session: Session) -> str:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         # The estimate of ~100,000 short index scans makes PostgreSQL JIT-compile the query, which
-        # costs more than it saves: a team of 4,000 accounts took 410 ms with JIT and 95 ms without.
+        # costs more than it saves (docs/benchmarks.md, "What made it fast").
         session.exec(text("SET LOCAL jit = off"))  # type: ignore[call-overload]
     return dialect
 
@@ -136,7 +136,7 @@ def _window_sums(
     Each window's sum is a range of the (account_id, day) key, read per account. SQLite seeks twice per
     account, once per window, which costs it less than one join whose GROUP BY filters every row into
     two sums. PostgreSQL reads both windows in one range per account (a LATERAL subquery, which SQLite
-    lacks): 1.4 s against 2.2 s for the two seeks over 100,000 accounts.
+    lacks), faster there than the two seeks (docs/benchmarks.md, "Decline detection").
     """
     in_account = col(Usage.account_id) == col(Account.id)
     if dialect == "postgresql":

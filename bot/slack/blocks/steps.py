@@ -71,7 +71,7 @@ def overdue_count(due: Sequence[DueStep], today: date) -> int:
 
 
 def backlog_line(plan: BacklogPlan, today: date) -> str:
-    """ "the backlog of 38 clears by Tue 16 Mar at 3 a week", as SPEC §1 words it."""
+    """ "the backlog of 38 clears by Tue 16 Mar at 3 a week" (how-it-works, "One message a morning")."""
     return (
         f":hourglass_flowing_sand: {plural(plan.overdue, 'playbook step')} overdue: the backlog of "
         f"{plan.overdue:,} clears by {day_name(plan.clears_on, today)} at {plan.per_week} a week, "
