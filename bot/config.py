@@ -1,4 +1,4 @@
-"""Settings from the environment or `.env` (SPEC §3). Nothing is read at import time."""
+"""Settings from the environment or `.env` (README, "Settings"). Nothing is read at import time."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     csm_coach_admins: Annotated[frozenset[str], NoDecode] = Field(
         default=frozenset(), description="Slack user ids (like U024BE7LH) separated by commas"
     )
-    # Declining usage (SPEC §1): windows in whole days, threshold and floor.
+    # Declining usage (docs/how-it-works.md, "Who needs me today?"): windows in whole days, threshold, floor.
     decline_recent_days: int = Field(default=7, ge=1, le=90)
     decline_baseline_days: int = Field(default=28, ge=1, le=365)
     decline_threshold: float = Field(default=0.30, gt=0, le=1, allow_inf_nan=False)

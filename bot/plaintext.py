@@ -1,4 +1,5 @@
-"""Data as inert text: no terminal escape sequences, no control characters, and (flattened) one line."""
+"""Data as inert text: no terminal escape sequences, no control characters, and (flattened) one line;
+escaped for Slack's mrkdwn. Below Slack and the terminal alike, so services may word a refusal too."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ def flatten(text: str) -> str:
     """One line of inert text: line breaks and control characters become single spaces."""
     cleaned = without_controls(text, keep_newlines=False)
     return _SPACES.sub(" ", cleaned).strip() if cleaned is not text else cleaned
+
+
+def escape(text: str) -> str:
+    """Data as mrkdwn-safe text: one line, no control characters, and Slack's three entities escaped.
+
+    Used for every data string that reaches Slack (blocks, fallback texts, modals, App Home), so a
+    name like `<!channel> Evil <https://evil.example|re-auth>` stays words and cannot forge a line.
+    """
+    return flatten(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`n` and the word, in the plural unless n is 1: "1 day", "2 days", "1,204 accounts"."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"

@@ -7,7 +7,8 @@ from typing import Any
 from rich.console import Console
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock, SectionBlock
 
-from bot.render import mrkdwn_text, mrkdwn_to_markup, render_message
+from bot.cli.mrkdwn import mrkdwn_text, mrkdwn_to_markup
+from bot.cli.render import render_message
 
 NAMES = {"U01DANA": "Dana Ortiz", "C0NORTH": "cs-northstar"}
 

@@ -1,4 +1,7 @@
-"""CSM books for the synthetic company, planned so the demo shows every load verdict (SPEC §1)."""
+"""CSM books for the synthetic company, planned so the demo shows every load verdict.
+
+The verdicts: docs/how-it-works.md, "Is my book the right size?".
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import random
 
 from bot.domain.bands import DEFAULT_BANDS, Band, Verdict, book_load
 
-# SPEC §1 default bands: the books are planned against them.
+# The default bands: the books are planned against them.
 BANDS = DEFAULT_BANDS
 _BAND = {b.key: b for b in BANDS}
 _CSM_MIX = {"smb": 0.3, "mid_market": 0.25, "large": 0.25, "enterprise": 0.2}  # CSMs per main segment

@@ -1,4 +1,4 @@
-"""A deterministic synthetic company written as CSV files in the SPEC §4 formats.
+"""A deterministic synthetic company written as CSV files in README's CSV formats.
 
 Used by `csm-coach demo` and the benchmarks: people in teams, accounts in every segment, CSM books
 chosen so that every load verdict shows, and daily usage in which a few accounts clearly decline.

@@ -13,16 +13,16 @@ from rich.markup import escape
 from rich.rule import Rule
 from sqlmodel import Session, col, select
 
+from bot.cli.plan import show_demo_plan
+from bot.cli.render import render_message
 from bot.config import Settings
 from bot.db import get_engine, migrate, session_scope
 from bot.demo.build import FlagCounts, build_company, flag_counts
 from bot.domain.bands import Verdict
 from bot.jobs.compose import TeamPlan, plan_round
-from bot.models import DeliveryKind, Person, Role, Team
-from bot.plan_cli import show_demo_plan
-from bot.render import render_message
-from bot.services import books
-from bot.slack.listeners.commands import myload, teamload
+from bot.models import DeliveryKind, Person, Role
+from bot.services import books, teams
+from bot.slack.answers import myload, teamload
 
 
 def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, holiday: bool = False) -> None:
@@ -45,9 +45,9 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
     now = morning(today)
     with session_scope(engine) as session:
         names = {p.slack_user_id: p.name for p in session.exec(select(Person)).all()}
-        for index, team in enumerate(session.exec(select(Team).order_by(col(Team.id))).all(), start=1):
-            team.channel_id = f"C0DEMO{index:04d}"  # made-up channels, so the demo shows the team posts
-            session.add(team)
+        for index, team in enumerate(teams.teams_by_age(session=session), start=1):
+            # Made-up channels, so the demo shows the team posts.
+            teams.set_channel(session=session, team=team, channel=f"C0DEMO{index:04d}")
     # The round first (quietly), so /myload can count today's declining accounts and steps due.
     plans = plan_round(engine=engine, now=now, settings=settings, team_name=None, commit=True)
     with session_scope(engine) as session:
@@ -107,9 +107,11 @@ def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]
 
 def showcase_csms(session: Session) -> list[Person]:
     """One CSM over band, one within, one under; a mixed book preferred where there is one."""
-    teams = session.exec(select(Team).order_by(col(Team.id))).all()
     all_books = [
-        b for t in teams if t.id is not None for b in books.team_books(session=session, team_id=t.id)
+        b
+        for t in teams.teams_by_age(session=session)
+        if t.id is not None
+        for b in books.team_books(session=session, team_id=t.id)
     ]
     chosen: list[Person] = []
     for verdict in (Verdict.OVER, Verdict.WITHIN, Verdict.UNDER):

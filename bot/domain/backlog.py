@@ -1,4 +1,7 @@
-"""A plan for overdue playbook steps (SPEC §1 "One message a morning"): when they clear at a steady pace."""
+"""A plan for overdue playbook steps: when they clear at a steady pace.
+
+The rule: docs/how-it-works.md, "One message a morning".
+"""
 
 from __future__ import annotations
 

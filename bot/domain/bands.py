@@ -1,4 +1,7 @@
-"""Book size against the recommended bands (SPEC §1): pure functions on plain values."""
+"""Book size against the recommended bands: pure functions on plain values.
+
+The rules: docs/how-it-works.md, "Is my book the right size?".
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ class Band:
             raise ValueError(f"band {self.key}: need 0 < low <= high, got {self.low}–{self.high}")
 
 
-# SPEC §1 defaults; the database holds the bands in force (seeded with these, editable).
+# The default bands; the database holds the bands in force (seeded with these, editable).
 DEFAULT_BANDS = (
     Band("smb", "Digital / SMB", 125, 200),
     Band("mid_market", "Mid-market", 80, 125),
@@ -94,7 +97,7 @@ def book_load(counts: Mapping[str, int], bands: Sequence[Band]) -> BookLoad:
     )
 
 
-# Industry context (SPEC §1): Vitally's survey of B2B SaaS companies, share of companies per bracket
+# Industry context: Vitally's survey of B2B SaaS companies, share of companies per bracket
 # of customers per CSM. The survey's brackets touch at 25 and 50; each boundary goes to the lower one.
 SURVEY_BRACKETS: tuple[tuple[int, int | None, str, int], ...] = (
     (0, 9, "fewer than 10", 23),

@@ -1,4 +1,6 @@
-"""Rebalancing a team's books (SPEC §6): the fewest moves that bring every CSM within band.
+"""Rebalancing a team's books: the fewest moves that bring every CSM within band.
+
+The rules: docs/how-it-works.md, "Rebalancing a team".
 
 Pure: plain values in, moves out. The solver works on counts per (giver, receiver, segment), so the
 problem stays small whatever the number of accounts; which accounts move follows from the counts.
@@ -30,7 +32,7 @@ from fractions import Fraction
 from bot.domain.bands import Band, book_load
 from bot.domain.plan_solver import Triple, solve_counts
 
-NEW_ACCOUNT_DAYS = 90  # an account this young is still onboarding with its CSM (SPEC §6)
+NEW_ACCOUNT_DAYS = 90  # an account this young is still onboarding with its CSM
 PACE_DAYS = 180  # new accounts over this many days set the team's pace
 
 

@@ -1,4 +1,7 @@
-"""The Renewal Operating System playbooks (SPEC §1 "Playbooks"): which steps are due when. Pure."""
+"""The Renewal Operating System playbooks: which steps are due when. Pure.
+
+The rules: docs/how-it-works.md, "Playbooks".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lenient segment names (SPEC §1): "SMB", "Mid-Market", "ENT" … all find their band."""
+"""Lenient segment names: "SMB", "Mid-Market", "ENT" … all find their band (docs/how-it-works.md)."""
 
 from __future__ import annotations
 

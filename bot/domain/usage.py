@@ -1,4 +1,4 @@
-"""Declining usage (SPEC §1 "Declining usage"): pure rules on dates and sums."""
+"""Declining usage (docs/how-it-works.md, "Who needs me today?"): pure rules on dates and sums."""
 
 from __future__ import annotations
 
@@ -195,7 +195,7 @@ def workspace_median(assessments: Iterable[Assessment], rules: DeclineRules) -> 
 def judge(
     assessments: dict[int, Assessment], *, feed: FeedAge, rules: DeclineRules, median: float | None
 ) -> Judgement:
-    """SPEC §1 over plain assessments: the stale-feed guard first, then the feed-wide dip.
+    """The decline rule over plain assessments: the stale-feed guard first, then the feed-wide dip.
 
     `median` is the median ratio over the whole workspace (`workspace_median`), whether
     `assessments` are the workspace's or one team's.

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
-from bot.domain.bands import Band
 from bot.domain.segments import match_segment
-from bot.importers.common import CsvFile, DateBounds, Progress, Row
+from bot.importers.csvfile import CsvFile, Progress, Row
 from bot.importers.errors import ImportResult
+from bot.importers.fields import DateBounds
+from bot.services import books
 
 COLUMNS = ("external_id", "name", "segment", "arr", "owner", "start_date", "renewal_date")
 OPTIONAL = ("last_review_date",)
@@ -22,19 +23,11 @@ OPTIONAL = ("last_review_date",)
 _STORED = ("name", "segment_key", "arr", "owner_id", "start_date", "renewal_date", "last_review_date")
 
 
-def load_bands(conn: Connection) -> list[Band]:
-    band = SQLModel.metadata.tables["segment_band"]
-    rows = conn.execute(
-        select(band.c.key, band.c.label, band.c.band_low, band.c.band_high).order_by(band.c.position)
-    )
-    return [Band(key, label, low, high) for key, label, low, high in rows]
-
-
 class _Lookups:
     """Segment and owner resolution, each distinct spelling worked out once."""
 
     def __init__(self, conn: Connection) -> None:
-        self.bands = load_bands(conn)
+        self.bands = books.list_bands(conn)
         self.segments: dict[str, str | None] = {}
         person = SQLModel.metadata.tables["person"]
         self.people: dict[str, tuple[int, bool]] = {}
@@ -85,7 +78,7 @@ def import_accounts(
 ) -> ImportResult:
     """Create or update every account in the file; accounts not in it are left as they are.
 
-    `today` sets the bounds of the dates (SPEC §4).
+    `today` sets the bounds of the dates (README, "CSV formats").
     """
     started = perf_counter()
     dates = DateBounds.accounts(today)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.errors import printable
+from bot.plaintext import plural
 
 
 class CsvError(Exception):
@@ -33,10 +34,6 @@ class CsvError(Exception):
         return f"{printable(self.file)}:{self.line}:{self.column}: {label}{self.message}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
 @dataclass
 class ImportResult:
     """What one import did; `summary()` is the line the CLI prints."""
@@ -59,6 +56,6 @@ class ImportResult:
             f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds > 0 and self.rows >= 100_000 else ""
         )
         return (
-            f"{self.kind} from {self.file}: {_plural(self.rows, 'row')} read; "
+            f"{self.kind} from {self.file}: {plural(self.rows, 'row')} read; "
             f"{', '.join(parts)} ({self.seconds:.1f} s{rate})"
         )

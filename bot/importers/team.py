@@ -12,9 +12,10 @@ from zoneinfo import available_timezones
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
-from bot.importers.common import CsvFile, Progress, Row
+from bot.importers.csvfile import CsvFile, Progress, Row
 from bot.importers.errors import ImportResult
 from bot.models import Role
+from bot.services import teams
 
 COLUMNS = ("slack_user_id", "email", "name", "team", "role", "timezone")
 
@@ -79,26 +80,11 @@ def import_team(path: Path, *, engine: Engine, progress: Progress | None = None)
         members = _read(file, progress)
     result = ImportResult("team", file.name, rows=len(members))
     with engine.begin() as conn:
-        team_ids = _ensure_teams(conn, members, result)
+        team_ids, created = teams.ensure_named(conn, [member.team for member in members])
+        result.details["teams created"] = created
         _write_people(conn, file, members, team_ids, result)
     result.seconds = perf_counter() - started
     return result
-
-
-def _ensure_teams(conn: Connection, members: list[_Member], result: ImportResult) -> dict[str, int]:
-    """Team id per team name (matched case-insensitively); teams new to the database are created."""
-    team = SQLModel.metadata.tables["team"]
-    ids: dict[str, int] = {}
-    for team_id, name in conn.execute(select(team.c.id, team.c.name).order_by(team.c.id)):
-        ids.setdefault(name.casefold(), team_id)
-    created = 0
-    for member in members:
-        key = member.team.casefold()
-        if key not in ids:
-            ids[key] = conn.execute(team.insert().values(name=member.team).returning(team.c.id)).scalar_one()
-            created += 1
-    result.details["teams created"] = created
-    return ids
 
 
 def _write_people(

@@ -18,16 +18,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.db import is_sqlite
-from bot.importers.common import (
-    MAX_AMOUNT,
-    CsvFile,
-    DateBounds,
-    Progress,
-    control_character,
-    parse_amount,
-    parse_date,
-)
+from bot.importers.csvfile import CsvFile, Progress
 from bot.importers.errors import ImportResult
+from bot.importers.fields import MAX_AMOUNT, DateBounds, control_character, parse_amount, parse_date
 from bot.importers.usage_sinks import PostgresSink, SqliteSink, UsageSink
 
 COLUMNS = ("external_id", "date", "value")
@@ -174,7 +167,7 @@ def import_usage(
 ) -> ImportResult:
     """Store every (account, day, value) of the file; a day already stored gets the file's value.
 
-    `today` (UTC) sets the bounds of the dates: no usage is dated after tomorrow (SPEC §4).
+    `today` (UTC) sets the bounds of the dates: no usage is dated after tomorrow (README, "CSV formats").
     """
     started = perf_counter()
     with CsvFile(path, required=COLUMNS) as file:

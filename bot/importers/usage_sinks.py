@@ -57,8 +57,8 @@ _POSTGRES_WIDEN_USAGE_DAYS = (
     " OR span.last > last_usage_day)"
 )
 # Page cache for the import's connection, about the size of the file within these bounds: a history
-# load spreads each day over every account's pages, and measured 95k rows/s with 256 MiB for 36 M rows
-# (1 GB file) against 157k rows/s with 1 GiB. Pages are only allocated as they are used.
+# load spreads each day over every account's pages, so the cache sets its pace (docs/benchmarks.md,
+# "Usage import"). Pages are only allocated as they are used.
 SQLITE_CACHE_KIB = (256 * 1024, 1024 * 1024)
 
 

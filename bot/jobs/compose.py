@@ -17,10 +17,11 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.domain.usage import FeedAge
 from bot.models import DeliveryKind, Person, Team
-from bot.services import alerts, localtime, people, steps, teams
-from bot.services.usage import MedianMemo, daily_values, detect, sparkline_window
+from bot.services import alerts, localtime, steps, teams
+from bot.services.alerts import DeclineView
+from bot.services.usage import MedianMemo, detect
 from bot.slack.blocks.common import Message, RulesInForce
-from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
+from bot.slack.blocks.digest import channel_post, morning_dm
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,7 @@ def plan_team(
     detection = detect(session=session, today=today, rules=rules, team_id=team.id, memo=memo)
     alerts.refresh(session=session, detection=detection)
     found = alerts.declines(session=session, detection=detection, rules=rules)
-    first, last = sparkline_window(today, session=session)
-    series = daily_values(
-        session=session, account_ids=[d.account.id for d in found if d.account.id], first=first, last=last
-    )
-    views = [DeclineView(d, series.get(d.account.id or 0, [])) for d in found]
+    views = alerts.with_sparklines(session=session, declines=found, today=today)
     owner_ids = {d.account.owner_id for d in found}
     owners = {
         p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(owner_ids))).all() if p.id
@@ -70,7 +67,7 @@ def plan_team(
     except SQLAlchemyError:
         # New accounts get their steps on a later round; the steps already there still go out.
         log.exception("team %s: playbook steps not generated", team.name)
-    members = {p.id: p for p in people.team_members(session=session, team_id=team.id) if p.id is not None}
+    members = {p.id: p for p in teams.team_members(session=session, team_id=team.id) if p.id is not None}
     due = steps.due_steps(session=session, today=today, owner_ids=members)
 
     out: list[Outgoing] = []

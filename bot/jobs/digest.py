@@ -20,7 +20,7 @@ from bot.db import session_scope
 from bot.jobs import rounds
 from bot.jobs.compose import plan_team, select_teams
 from bot.jobs.deliver import RoundSummary, deliver, describe
-from bot.models import Team
+from bot.services import teams
 from bot.services.usage import MedianMemo
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def catch_up(
             return
         try:
             with session_scope(engine) as session:
-                team = session.get(Team, team_id)
+                team = teams.get_team(session=session, team_id=team_id)
                 due = team is not None and rounds.is_due(session=session, team=team, now=now)
         except Exception:  # noqa: BLE001 - one team's trouble never stops the next team
             log.exception("team %s: cannot tell whether its round is due", name)
@@ -116,7 +116,7 @@ def run_team(
     summary = RoundSummary()
     try:
         with session_scope(engine) as session:
-            team = session.get(Team, team_id)
+            team = teams.get_team(session=session, team_id=team_id)
             if team is None:
                 return None
             name = team.name
@@ -132,7 +132,7 @@ def run_team(
         return summary
     try:
         with session_scope(engine) as session:
-            team = session.get(Team, team_id)
+            team = teams.get_team(session=session, team_id=team_id)
             assert team is not None
             plan = plan_team(session=session, team=team, now=now, settings=settings, memo=memo)
     except Exception as exc:  # noqa: BLE001 - one team's failure never stops the next team

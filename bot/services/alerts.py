@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.db import update_if
 from bot.domain.usage import DeclineRules, Trend, money_at_risk
 from bot.models import Account, Alert
-from bot.services.usage import Detection
+from bot.services.usage import Detection, daily_values, sparkline_window
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,23 @@ class Decline:
 
     def days_declining(self, today: date) -> int:
         return (today - self.alert.opened_on).days
+
+
+@dataclass(frozen=True)
+class DeclineView:
+    """A declining account with what a post says about it."""
+
+    decline: Decline
+    values: Sequence[float]  # last weeks, one per day, for the sparkline
+
+
+def with_sparklines(*, session: Session, declines: Sequence[Decline], today: date) -> list[DeclineView]:
+    """Each decline with its sparkline: the days a sparkline shows, ending on the feed's newest day."""
+    first, last = sparkline_window(today, session=session)
+    series = daily_values(
+        session=session, account_ids=[d.account.id for d in declines if d.account.id], first=first, last=last
+    )
+    return [DeclineView(d, series.get(d.account.id or 0, [])) for d in declines]
 
 
 def refresh(*, session: Session, detection: Detection) -> None:

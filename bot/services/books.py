@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, func
+from sqlalchemy import select as core_select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.domain.bands import Band, BookLoad, book_load
-from bot.models import Account, Person, Role, SegmentBand
+from bot.models import Account, Person, Role
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,21 @@ class Book:
         return self.total_arr / self.load.total if self.load.total else 0.0
 
 
-def list_bands(*, session: Session) -> list[Band]:
-    rows = session.exec(select(SegmentBand).order_by(col(SegmentBand.position), col(SegmentBand.key))).all()
-    return [Band(key=r.key, label=r.label, low=r.band_low, high=r.band_high) for r in rows]
+def list_bands(db: Session | Connection) -> list[Band]:
+    """The bands in force, in their order; from a session, or from an import's own connection."""
+    conn = db.connection() if isinstance(db, Session) else db
+    band = SQLModel.metadata.tables["segment_band"]
+    rows = conn.execute(
+        core_select(band.c.key, band.c.label, band.c.band_low, band.c.band_high).order_by(
+            band.c.position, band.c.key
+        )
+    )
+    return [Band(key=key, label=label, low=low, high=high) for key, label, low, high in rows]
 
 
 def books_of(*, session: Session, people: Sequence[Person]) -> list[Book]:
     """One grouped query for any number of people; people without accounts get an empty book."""
-    bands = list_bands(session=session)
+    bands = list_bands(session)
     ids = [p.id for p in people]
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     arr: dict[int, float] = defaultdict(float)

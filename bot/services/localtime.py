@@ -52,7 +52,7 @@ def person_zone(person: Person | None, *, session: Session) -> ZoneInfo:
     """The person's team's zone; someone csm-coach does not know (an admin only in settings) gets UTC."""
     if person is None:
         return UTC_ZONE
-    team = session.get(Team, person.team_id)
+    team = teams.get_team(session=session, team_id=person.team_id)
     return zone_named(person.timezone) if team is None else team_zone(team, session=session)
 
 

@@ -1,4 +1,6 @@
-"""A team's rebalancing plan (SPEC §6): its books as the domain sees them, and applying the moves.
+"""A team's rebalancing plan: its books as the domain sees them, and applying the moves.
+
+The rules: docs/how-it-works.md, "Rebalancing a team".
 
 The plan is recomputed wherever it is needed (shown, confirmed, applied): the domain is deterministic,
 so the same books give the same moves. A fingerprint of those books travels with the button and the
@@ -105,7 +107,7 @@ def compute(*, session: Session, team: Team, today: date, settings: Settings) ->
         for p in sorted(by_id.values(), key=lambda p: p.slack_user_id)
         if p.id is not None
     ]
-    bands = books.list_bands(session=session)
+    bands = books.list_bands(session)
     plan = plan_moves(holders, bands)
     since = today - timedelta(days=PACE_DAYS)
     new_accounts = dict(Counter(a.segment for a in accounts.values() if since < a.start <= today))

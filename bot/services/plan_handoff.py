@@ -36,7 +36,7 @@ def handoffs(*, session: Session, record: PlanApplication) -> list[Handoff]:
     moves = moves_of(record)
     ids = [int(str(m["account_id"])) for m in moves]
     accounts = {a.id: a for a in session.exec(select(Account).where(col(Account.id).in_(ids))).all()}
-    labels = {b.key: b.label for b in books.list_bands(session=session)}
+    labels = {b.key: b.label for b in books.list_bands(session)}
     steps: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for step in session.exec(
         select(PlaybookStep)

@@ -154,7 +154,7 @@ def _window_sums(
     Each window's sum is a range of the (account_id, day) key, read per account. SQLite seeks twice per
     account, once per window, which costs it less than one join whose GROUP BY filters every row into
     two sums. PostgreSQL reads both windows in one range per account (a LATERAL subquery, which SQLite
-    lacks): 1.4 s against 2.2 s for the two seeks over 100,000 accounts.
+    lacks), faster there than the two seeks (docs/benchmarks.md, "Decline detection").
     """
     in_account = col(Usage.account_id) == col(Account.id)
     # A stored row's id is never NULL, whatever SQLModel's `int | None` (for a record not yet added) says.

@@ -6,8 +6,8 @@ How a listener answers — the one rule for transactions on the Slack surface:
    An interaction's ack function only acks (a modal's first checks its fields, which needs neither
    Slack nor the database); its work runs after the ack as a Bolt lazy listener (`after_ack`). A
    slash command's answer is its ack: it calls no Slack and only reads (SQLite readers never wait for
-   a writer; the one write, `/teamload channel`, waits 2 s at most), in tens of milliseconds at the
-   scale of SPEC §5 (docs/benchmarks.md).
+   a writer; the one write, `/teamload channel`, waits 2 s at most); `benchmarks/ack_time.py`
+   measures it at scale.
 2. **Record, commit, then speak.** What the work records is written in one transaction
    (`with work.transaction() as session:`), which commits when the block ends; only then does it call
    Slack (edit the message, redraw App Home, open a modal, answer the command). No connection is held

@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from bot.db import session_scope
 from bot.jobs.compose import Outgoing
 from bot.jobs.deliver import RoundSummary, deliver
-from bot.models import PlanApplication, Team, plan_handoff_kind
-from bot.services import localtime
+from bot.models import PlanApplication, plan_handoff_kind
+from bot.services import localtime, teams
 from bot.services.plan_handoff import handoffs
 from bot.slack.blocks.plan import handoff_dm
 
@@ -19,7 +19,7 @@ from bot.slack.blocks.plan import handoff_dm
 def handoff_messages(*, engine: Engine, application_id: int, now: datetime) -> list[Outgoing]:
     with session_scope(engine) as session:
         record = session.get(PlanApplication, application_id)
-        team = session.get(Team, record.team_id) if record else None
+        team = teams.get_team(session=session, team_id=record.team_id) if record else None
         if record is None or team is None or team.id is None:
             return []
         today = localtime.for_team(team, session=session, now=now).today

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.importers.accounts import import_accounts
-from bot.importers.common import DateBounds
 from bot.importers.errors import CsvError
+from bot.importers.fields import DateBounds
 from bot.importers.team import import_team
 from bot.importers.usage import import_usage
 from tests.support.importing import TEAM_CSV, TODAY, WriteCsv

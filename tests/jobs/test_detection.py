@@ -81,7 +81,7 @@ def test_a_stale_feed_flags_nothing_and_says_how_old(
 
 def test_detection_scoped_to_a_team(engine: Engine, session: Session, tmp_path: Path) -> None:
     company.load(engine, tmp_path)
-    from bot.services.people import find_team
+    from bot.services.teams import find_team
 
     summit = find_team(session=session, name="Summit")
     assert summit is not None

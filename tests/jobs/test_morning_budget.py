@@ -12,8 +12,8 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.jobs.compose import plan_round
 from bot.models import DeliveryKind
-from bot.slack.listeners.commands import myload
-from bot.slack.listeners.events.app_home import home_view
+from bot.slack.answers import myload
+from bot.slack.home import home_view
 from tests.support import factories
 from tests.support.blockcheck import assert_valid_message, assert_valid_view, message_text
 

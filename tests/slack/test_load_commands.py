@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.models import Account
-from bot.slack.listeners.commands import myload, teamload
+from bot.slack.answers import myload, teamload
 from tests.support import factories
 from tests.support.blockcheck import assert_valid_message, message_text
 
@@ -166,7 +166,7 @@ def test_teamload_channel_makes_this_channel_the_teams(session: Session, harbor:
     text = say_teamload(session, "UMGR", "channel")
     session.commit()
     assert "<#C0TEAM>" in text
-    from bot.services.people import find_team
+    from bot.services.teams import find_team
 
     team = find_team(session=session, name="Harbor")
     assert team is not None and team.channel_id == "C0TEAM"

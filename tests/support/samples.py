@@ -11,12 +11,12 @@ from bot.domain.bands import DEFAULT_BANDS, Band, book_load
 from bot.domain.playbooks import Playbook, Step
 from bot.domain.usage import FeedDip, feed_age
 from bot.models import Account, Alert, Person, PlaybookStep
-from bot.services.alerts import Decline
+from bot.services.alerts import Decline, DeclineView
 from bot.services.books import Book, Renewal
 from bot.services.steps import DueStep, ReviewOutcomes
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce
-from bot.slack.blocks.digest import DeclineView, channel_post, morning_dm
+from bot.slack.blocks.digest import channel_post, morning_dm
 from bot.slack.blocks.home import home_blocks
 from bot.slack.blocks.load import BookStatus, myload_message, teamload_message
 from bot.slack.blocks.steps import done_modal, skip_modal

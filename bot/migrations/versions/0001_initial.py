@@ -15,7 +15,7 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# SPEC §1: the recommended accounts-per-CSM bands, editable afterwards.
+# The recommended accounts-per-CSM bands (docs/how-it-works.md), editable afterwards.
 DEFAULT_BANDS = [
     {"key": "smb", "label": "Digital / SMB", "band_low": 125, "band_high": 200, "position": 1},
     {"key": "mid_market", "label": "Mid-market", "band_low": 80, "band_high": 125, "position": 2},

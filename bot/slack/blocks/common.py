@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import (
@@ -19,7 +20,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.plaintext import escape as escape  # re-exported: the builders' one escape
 from bot.plaintext import flatten
+from bot.plaintext import plural as plural  # re-exported: the builders' one plural
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -79,36 +82,32 @@ class RulesInForce:
     @property
     def windows(self) -> str:
         """ "the last 7 days than in the 28 before"'s two windows, as they are set."""
-        return f"the last {days(self.recent_days)} vs the {days(self.baseline_days)} before"
+        return f"the last {plural(self.recent_days, 'day')} vs the {plural(self.baseline_days, 'day')} before"
 
     @property
     def snooze(self) -> str:
         """Button label: "Snooze a week" only when the snooze is 7 days."""
-        return "Snooze a week" if self.snooze_days == 7 else f"Snooze {days(self.snooze_days)}"
-
-
-def days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+        return "Snooze a week" if self.snooze_days == 7 else f"Snooze {plural(self.snooze_days, 'day')}"
 
 
 def percent(share: float) -> str:
     return f"{round(share * 100, 1):g}%"
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
+def money(amount: float) -> str:
+    if amount >= 1_000_000:
+        return f"${amount / 1_000_000:.1f}M"
+    if amount >= 1_000:
+        return f"${amount / 1_000:.1f}k"
+    return f"${amount:,.0f}"
 
 
-# --- The one escape -------------------------------------------------------------------------------
+def day_and_time(at: datetime, zone: tzinfo) -> str:
+    """A moment as its local weekday, date and time: "Mon 3 Nov 09:00"."""
+    return f"{at.astimezone(zone):%a %-d %b %H:%M}"
 
 
-def escape(text: str) -> str:
-    """Data as mrkdwn-safe text: one line, no control characters, and Slack's three entities escaped.
-
-    Used for every data string that reaches Slack (blocks, fallback texts, modals, App Home), so a
-    name like `<!channel> Evil <https://evil.example|re-auth>` stays words and cannot forge a line.
-    """
-    return flatten(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# --- Data as text (the one escape is bot.plaintext.escape) ----------------------------------------
 
 
 def plain(text: str) -> str:

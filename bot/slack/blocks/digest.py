@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import ActionsBlock, Block
@@ -13,7 +12,7 @@ from bot.domain.playbooks import NUDGE_AHEAD_DAYS
 from bot.domain.usage import FeedAge, FeedDip, sparkline
 from bot.models import Person
 from bot.plaintext import flatten
-from bot.services.alerts import Decline
+from bot.services.alerts import DeclineView
 from bot.services.steps import DueStep
 from bot.slack.blocks.common import (
     Budget,
@@ -24,23 +23,15 @@ from bot.slack.blocks.common import (
     escape,
     header,
     mention,
+    money,
     percent,
     plural,
     section,
 )
-from bot.slack.blocks.load import money
 from bot.slack.blocks.steps import backlog_line, morning_order, overdue_count, step_buttons, step_line
 from bot.slack.ids import ActionId, AlertRef, alert_block_id
 
 APP_HOME = "csm-coach's App Home"
-
-
-@dataclass(frozen=True)
-class DeclineView:
-    """A declining account with what a post says about it."""
-
-    decline: Decline
-    values: Sequence[float]  # last weeks, one per day, for the sparkline
 
 
 def money_first(views: Sequence[DeclineView]) -> list[DeclineView]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.playbooks import NUDGE_AHEAD_DAYS
-from bot.slack.blocks.common import Message, RulesInForce, context, days, mention, section
+from bot.slack.blocks.common import Message, RulesInForce, context, mention, plural, section
 
 
 def rules_line(rules: RulesInForce) -> str:
@@ -14,7 +14,8 @@ def rules_line(rules: RulesInForce) -> str:
         f"{rules.windows}, money at risk first) and {rules.dm_max_steps} playbook steps (overdue or "
         f"due within {NUDGE_AHEAD_DAYS} days; overdue first, the account renewing soonest first); "
         "App Home lists the rest. *Snooze* hides an item for "
-        f"{days(rules.snooze_days)}; an overdue backlog is planned at {rules.catchup_per_week} a week."
+        f"{plural(rules.snooze_days, 'day')}; an overdue backlog is planned at "
+        f"{rules.catchup_per_week} a week."
     )
 
 

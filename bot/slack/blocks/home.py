@@ -10,10 +10,11 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.domain.backlog import backlog_plan
 from bot.domain.playbooks import NUDGE_AHEAD_DAYS
+from bot.services.alerts import DeclineView
 from bot.services.books import Book
 from bot.services.steps import DueStep
 from bot.slack.blocks.common import MAX_VIEW_BLOCKS, Budget, RulesInForce, context, header, plural, section
-from bot.slack.blocks.digest import DeclineView, account_line, alert_buttons, money_first, rule_line
+from bot.slack.blocks.digest import account_line, alert_buttons, money_first, rule_line
 from bot.slack.blocks.load import myload_message
 from bot.slack.blocks.steps import backlog_line, morning_order, overdue_count, step_buttons, step_line
 

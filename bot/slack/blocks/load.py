@@ -22,7 +22,9 @@ from bot.slack.blocks.common import (
     escape,
     header,
     mention,
+    money,
     plain,
+    plural,
     section,
 )
 from bot.slack.blocks.steps import backlog_line
@@ -36,36 +38,23 @@ VERDICT_ICON = {
 }
 
 
-def money(amount: float) -> str:
-    if amount >= 1_000_000:
-        return f"${amount / 1_000_000:.1f}M"
-    if amount >= 1_000:
-        return f"${amount / 1_000:.1f}k"
-    return f"${amount:,.0f}"
-
-
-def accounts(n: int) -> str:
-    return f"{n:,} account" + ("" if n == 1 else "s")
-
-
 def headroom_line(load: BookLoad) -> str:
     main = load.main_segment
     if main is None or load.headroom is None:
         return "No accounts yet, so the whole band is free."
     label = escape(main.label)
     if load.headroom < 0:
-        return (
-            f"*{accounts(-load.headroom)} over* the top of the band (counted in {label}, the main segment)."
-        )
+        over = plural(-load.headroom, "account")
+        return f"*{over} over* the top of the band (counted in {label}, the main segment)."
     if load.verdict is Verdict.UNDER:
         to_bottom = math.ceil((1 - load.load_at_bottom) * main.low)
         return (
-            f"*{accounts(to_bottom)}* more in {label} would bring you to the bottom of the band; "
+            f"*{plural(to_bottom, 'account')}* more in {label} would bring you to the bottom of the band; "
             f"room for {load.headroom:,} before its top."
         )
     if load.headroom == 0:
         return f"Exactly at the top of the band: no room for another {label} account."
-    more = f"{load.headroom:,} more account" + ("" if load.headroom == 1 else "s")
+    more = plural(load.headroom, "more account")
     return f"Room for *{more}* in {label} (the main segment) before the top of the band."
 
 
@@ -90,7 +79,7 @@ def industry_context(book: Book) -> str:
     position = survey_position(total)
     if position.bracket is None:
         survey = (
-            f"{accounts(total)} is beyond every bracket in Vitally's survey of B2B SaaS companies "
+            f"{plural(total, 'account')} is beyond every bracket in Vitally's survey of B2B SaaS companies "
             "(the largest, 101–200 customers per CSM, holds 1% of them)."
         )
     else:
@@ -116,8 +105,8 @@ class BookStatus:
 
 
 def status_line(status: BookStatus, rules: RulesInForce) -> str:
-    declining = f"{status.declining} declining account{'s' if status.declining != 1 else ''}"
-    overdue = f"{status.overdue_steps} overdue playbook step{'s' if status.overdue_steps != 1 else ''}"
+    declining = plural(status.declining, "declining account")
+    overdue = plural(status.overdue_steps, "overdue playbook step")
     text = f"*Now:* {declining} · {overdue}"
     if status.renewals:
         upcoming = ", ".join(
@@ -135,11 +124,11 @@ def myload_message(
 ) -> Message:
     load = book.load
     who = "Your" if own else f"{plain(book.person.name)}'s"
-    title = f"{who} book: {accounts(load.total)}"
+    title = f"{who} book: {plural(load.total, 'account')}"
     budget = Budget()
     budget.add(header(title))
     whose = "Your" if own else f"{escape(book.person.name)}'s"
-    fallback = f"{whose} book: {accounts(load.total)}"
+    fallback = f"{whose} book: {plural(load.total, 'account')}"
     if load.total == 0:
         body = (
             f"{'You own' if own else escape(book.person.name) + ' owns'} no accounts yet. "
@@ -152,7 +141,7 @@ def myload_message(
     fields = [
         MarkdownTextObject(
             text=clip(
-                f"*{escape(s.band.label)}*\n{accounts(s.count)} · band {s.band.low}–{s.band.high}",
+                f"*{escape(s.band.label)}*\n{plural(s.count, 'account')} · band {s.band.low}–{s.band.high}",
                 MAX_FIELD_TEXT,
             )
         )
@@ -202,7 +191,7 @@ def teamload_line(book: Book, outcomes: ReviewOutcomes | None = None) -> str:
     return (
         f"{VERDICT_ICON[load.verdict]} `{load.percent_of_top:>4}%` "
         f"{mention(book.person.slack_user_id)}{inactive} — "
-        f"{accounts(load.total)} ({mix}) · {load.verdict.words}{room}{reviews}"
+        f"{plural(load.total, 'account')} ({mix}) · {load.verdict.words}{room}{reviews}"
     )
 
 
@@ -212,7 +201,7 @@ def teamload_message(
     ordered = sorted(books, key=lambda b: (-b.load.load_at_top, b.person.name))
     total = sum(b.load.total for b in ordered)
     tally = {v: sum(1 for b in ordered if b.load.verdict is v) for v in Verdict}
-    title = f"Team {plain(team_name)}: {len(ordered)} CSMs, {accounts(total)}"
+    title = f"Team {plain(team_name)}: {len(ordered)} CSMs, {plural(total, 'account')}"
     summary = (
         f"{tally[Verdict.OVER]} over band · {tally[Verdict.WITHIN]} within · {tally[Verdict.UNDER]} under"
     )
@@ -232,4 +221,6 @@ def teamload_message(
         reserve=[footer],
     )
     budget.add(footer)
-    return budget.message(f"Team {escape(team_name)}: {len(ordered)} CSMs, {accounts(total)} — {summary}.")
+    return budget.message(
+        f"Team {escape(team_name)}: {len(ordered)} CSMs, {plural(total, 'account')} — {summary}."
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, tzinfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
 from bot.domain.plan import NEW_ACCOUNT_DAYS, PACE_DAYS, Move, Protection, percent
+from bot.models import PlanApplication
 from bot.services.people import USER_ID
 from bot.services.plan import TeamPlan
 from bot.services.plan_handoff import Handoff, HandoffLine
@@ -22,15 +23,19 @@ from bot.slack.blocks.common import (
     Message,
     button,
     context,
+    day_and_time,
     escape,
     fallback,
     header,
+    money,
+    plural,
     section,
 )
-from bot.slack.blocks.load import accounts, money
 from bot.slack.ids import ActionId, CallbackId, PlanRef
 
 MAX_PROTECTED_LINES = 15  # the count by reason says the rest
+STALE_NOTE = ":arrows_counterclockwise: *The books changed, here is the new plan.*"
+REFUSED = "Only the team's managers and admins can apply its rebalancing plan."
 
 
 def size(blocks: Sequence[Block]) -> int:
@@ -88,7 +93,7 @@ def move_lines(tp: TeamPlan) -> list[str]:
     for giver in sorted(by_giver, key=lambda g: (-tp.plan.before[g], g)):
         moves = by_giver[giver]
         lines.append(
-            f"*<@{giver}> hands over {accounts(len(moves))}* "
+            f"*<@{giver}> hands over {plural(len(moves), 'account')}* "
             f"({money(sum(m.account.arr for m in moves))} ARR):"
         )
         lines.extend(move_line(tp, m) for m in moves)
@@ -115,10 +120,7 @@ def protected_lines(tp: TeamPlan) -> list[str]:
 def headcount_line(tp: TeamPlan) -> str:
     plan = tp.plan
     if not plan.fits:
-        needs = ", ".join(
-            f"{n} more {escape(tp.label(s))} CSM{'s' if n != 1 else ''}"
-            for s, n in sorted(plan.hires.items())
-        )
+        needs = ", ".join(plural(n, f"more {escape(tp.label(s))} CSM") for s, n in sorted(plan.hires.items()))
         return (
             f":warning: *The books cannot all fit within band:* {percent(plan.overload_left)}% "
             f"of a full book is left over the top. Headcount: the team needs {needs}."
@@ -129,7 +131,8 @@ def headcount_line(tp: TeamPlan) -> str:
         )
     pace = sum(tp.new_accounts.values())
     when = (
-        f"at its pace of {accounts(pace)} new in the last {PACE_DAYS} days it runs out of room around "
+        f"at its pace of {plural(pace, 'account')} new in the last {PACE_DAYS} days "
+        "it runs out of room around "
         f"*{day(tp.runs_out_on)}*"
         if tp.runs_out_on
         else f"no new accounts in the last {PACE_DAYS} days, so no date it runs out of room"
@@ -150,8 +153,15 @@ def summary(tp: TeamPlan) -> str:
     plan = tp.plan
     if not plan.moves:
         return "*No moves.* " + ("Nobody is over band." if all(v <= 1 for v in plan.before.values()) else "")
+    return f"*{plural(len(plan.moves), 'move')}*, {money(plan.arr_moved)} ARR moved."
+
+
+def applied_words(record: PlanApplication, zone: tzinfo) -> str:
+    """A plan applied before: by whom and when, and that nothing more moved."""
+    who = f"<@{record.applied_by}>" if USER_ID.match(record.applied_by) else "the command line"
     return (
-        f"*{len(plan.moves)} move{'s' if len(plan.moves) != 1 else ''}*, {money(plan.arr_moved)} ARR moved."
+        f"This plan was already applied by {who} on {day_and_time(record.applied_at, zone)}; "
+        "nothing more was moved."
     )
 
 
@@ -246,10 +256,10 @@ def handoff_dm(handoff: Handoff, *, team_name: str, applied_by: str) -> Message:
             ),
         ]
         if gains:
-            blocks.append(section(f"*You take over {accounts(len(gains))}:*"))
+            blocks.append(section(f"*You take over {plural(len(gains), 'account')}:*"))
             blocks += listed(gains, n, "accounts you take over (see App Home)", max_blocks=20)
         if hands:
-            blocks.append(section(f"*You hand over {accounts(len(hands))}:*"))
+            blocks.append(section(f"*You hand over {plural(len(hands), 'account')}:*"))
             blocks += listed(hands, n, "accounts you hand over", max_blocks=20)
         return blocks
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, tzinfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -16,9 +16,9 @@ from slack_sdk.models.views import View
 
 from bot.domain.backlog import BacklogPlan
 from bot.domain.playbooks import Playbook, Step
-from bot.models import Account, PlaybookStep
+from bot.models import Account, PlaybookStep, StepStatus
 from bot.services.steps import DueStep
-from bot.slack.blocks.common import RulesInForce, button, escape, plural, section
+from bot.slack.blocks.common import RulesInForce, button, day_and_time, escape, plural, section
 from bot.slack.ids import ActionId, CallbackId, FieldId, ModalContext, StepRef, step_block_id
 
 
@@ -31,10 +31,10 @@ def when(due_on: date, today: date) -> str:
     days = (due_on - today).days
     day = day_name(due_on, today)
     if days < 0:
-        return f"due {day} · *{-days} day{'s' if days != -1 else ''} overdue*"
+        return f"due {day} · *{plural(-days, 'day')} overdue*"
     if days == 0:
         return "*due today*"
-    return f"due {day} (in {days} day{'s' if days != 1 else ''})"
+    return f"due {day} (in {plural(days, 'day')})"
 
 
 def step_line(due: DueStep, today: date) -> str:
@@ -70,12 +70,20 @@ def overdue_count(due: Sequence[DueStep], today: date) -> int:
 
 
 def backlog_line(plan: BacklogPlan, today: date) -> str:
-    """ "the backlog of 38 clears by Tue 16 Mar at 3 a week", as SPEC §1 words it."""
+    """ "the backlog of 38 clears by Tue 16 Mar at 3 a week" (how-it-works, "One message a morning")."""
     return (
         f":hourglass_flowing_sand: {plural(plan.overdue, 'playbook step')} overdue: the backlog of "
         f"{plan.overdue:,} clears by {day_name(plan.clears_on, today)} at {plan.per_week} a week, "
         "renewing accounts first."
     )
+
+
+def closed_note(step: PlaybookStep, zone: tzinfo) -> str:
+    """The line a closed step's buttons become: who closed it, and when in the owner's zone."""
+    when = day_and_time(step.completed_at, zone) if step.completed_at else "earlier"
+    if step.status == StepStatus.SKIPPED:
+        return f":fast_forward: Skipped — <@{step.completed_by}>, {when}"
+    return f":white_check_mark: Done — <@{step.completed_by}>, {when}"
 
 
 def step_buttons(step: PlaybookStep, rules: RulesInForce) -> ActionsBlock:

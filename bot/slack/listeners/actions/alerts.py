@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from slack_bolt import App
 
 from bot.errors import UserFacingError
 from bot.models import Alert
 from bot.services import alerts
-from bot.slack.blocks.common import context, escape
+from bot.services.access import authorised_account
+from bot.slack.blocks.common import context, day_and_time, escape
+from bot.slack.click import Click, button_ref, button_value
 from bot.slack.ids import ActionId, AlertRef, alert_block_id
-from bot.slack.listeners.actions.where import Click, button_value
-from bot.slack.surfaces import authorised_account, local_day
 from bot.slack.work import Work, acknowledge, after_ack
 
 
@@ -23,12 +22,7 @@ def register(app: App) -> None:
 def record_alert_click(work: Work) -> None:
     click = Click.of(work.body)
     action_id, value = button_value(work.body)
-    try:
-        ref = AlertRef.model_validate_json(value)
-    except ValidationError:
-        raise UserFacingError(
-            "That button is from an older csm-coach message; today's has a fresh one."
-        ) from None
+    ref = button_ref(AlertRef, value)
     settings, now = work.settings, work.now
     with work.transaction() as session:
         alert = session.get(Alert, ref.alert_id)
@@ -42,7 +36,7 @@ def record_alert_click(work: Work) -> None:
         if action_id == ActionId.ALERT_REACHED_OUT:
             changed = alerts.reached_out(session=session, alert=alert, by=click.user_id, now=now)
             at = alert.reached_out_at or now
-            note = f":white_check_mark: Reached out — <@{alert.reached_out_by}>, {local_day(at, zone)}"
+            note = f":white_check_mark: Reached out — <@{alert.reached_out_by}>, {day_and_time(at, zone)}"
             already = f"{name}: outreach was already recorded by <@{alert.reached_out_by}>."
         else:
             changed = alerts.snooze(

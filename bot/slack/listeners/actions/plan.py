@@ -10,18 +10,14 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.db import session_scope
-from bot.models import PlanApplication, Team
-from bot.services import localtime
+from bot.services import localtime, teams
 from bot.services import plan as plans
-from bot.services.people import USER_ID
-from bot.slack.blocks.plan import plan_message, plan_modal
+from bot.services.access import may_plan
+from bot.slack.blocks.plan import REFUSED, STALE_NOTE, applied_words, plan_message, plan_modal
 from bot.slack.ids import ActionId, PlanRef
-from bot.slack.listeners.commands.teamload_plan import may_plan
 from bot.slack.work import Scope
 
 log = logging.getLogger(__name__)
-STALE_NOTE = ":arrows_counterclockwise: *The books changed, here is the new plan.*"
-REFUSED = "Only the team's managers and admins can apply its rebalancing plan."
 
 
 def register(app: App) -> None:
@@ -30,14 +26,6 @@ def register(app: App) -> None:
 
 def ack_click(ack: Ack) -> None:
     ack()
-
-
-def applied_words(record: PlanApplication, zone: Any) -> str:
-    who = f"<@{record.applied_by}>" if USER_ID.match(record.applied_by) else "the command line"
-    return (
-        f"This plan was already applied by {who} on "
-        f"{record.applied_at.astimezone(zone):%a %-d %b %H:%M}; nothing more was moved."
-    )
 
 
 def open_confirmation(
@@ -56,7 +44,7 @@ def open_confirmation(
         return
     settings, now = scope.settings, scope.now
     with session_scope(scope.engine) as session:
-        team = session.get(Team, ref.team_id)
+        team = teams.get_team(session=session, team_id=ref.team_id)
         if team is None or not may_plan(session=session, user_id=user_id, team=team, settings=settings):
             respond(text=REFUSED, response_type="ephemeral", replace_original=False)
             return

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ValidationError
 from slack_bolt import App
 from slack_sdk.models.views import View
 from sqlmodel import Session
@@ -13,11 +10,11 @@ from bot.domain.playbooks import Step
 from bot.errors import UserFacingError
 from bot.models import PlaybookStep, StepStatus
 from bot.services import steps
+from bot.services.access import authorised_account
 from bot.slack.blocks.common import context, escape
-from bot.slack.blocks.steps import done_modal, skip_modal
+from bot.slack.blocks.steps import closed_note, done_modal, skip_modal
+from bot.slack.click import Click, button_ref, button_value
 from bot.slack.ids import ActionId, ModalContext, StepRef, step_block_id
-from bot.slack.listeners.actions.where import Click, button_value
-from bot.slack.surfaces import authorised_account, local_day
 from bot.slack.work import Shown, Work, acknowledge, after_ack
 
 
@@ -27,23 +24,11 @@ def register(app: App) -> None:
 
 
 def load_step(session: Session, value: str) -> PlaybookStep:
-    try:
-        ref = StepRef.model_validate_json(value)
-    except ValidationError:
-        raise UserFacingError(
-            "That button is from an older csm-coach message; today's has a fresh one."
-        ) from None
+    ref = button_ref(StepRef, value)
     step = session.get(PlaybookStep, ref.step_id)
     if step is None:
         raise UserFacingError("This playbook step no longer exists.")
     return step
-
-
-def closed_note(step: PlaybookStep, zone: Any) -> str:
-    when = local_day(step.completed_at, zone) if step.completed_at else "earlier"
-    if step.status == StepStatus.SKIPPED:
-        return f":fast_forward: Skipped — <@{step.completed_by}>, {when}"
-    return f":white_check_mark: Done — <@{step.completed_by}>, {when}"
 
 
 def record_step_click(work: Work) -> None:

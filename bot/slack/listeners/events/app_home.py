@@ -1,24 +1,10 @@
-"""App Home tab: the user's book against the band, their declining accounts and their steps due."""
+"""App Home opened: the user's book against the band, their declining accounts and their steps due."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.models.views import View
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from bot.config import Settings
-from bot.db import session_scope
-from bot.services import alerts, books, localtime, people, steps
-from bot.services.usage import daily_values, sparkline_window
-from bot.slack.blocks import help as help_blocks
-from bot.slack.blocks.common import RulesInForce
-from bot.slack.blocks.digest import DeclineView
-from bot.slack.blocks.home import home_blocks
+from bot.slack.home import HomeRefresh
 from bot.slack.work import Work, acknowledge, after_ack
 
 
@@ -33,37 +19,3 @@ def open_home(work: Work) -> None:
     HomeRefresh(user_id=str(event["user"]), settings=work.settings, now=work.now).send(
         work.client, work.scope.engine
     )
-
-
-@dataclass(frozen=True)
-class HomeRefresh:
-    """The user's App Home redrawn: read in a session of its own, published once that is closed."""
-
-    user_id: str
-    settings: Settings
-    now: datetime
-
-    def send(self, client: WebClient, engine: Engine) -> None:
-        with session_scope(engine) as session:
-            view = home_view(session=session, settings=self.settings, user_id=self.user_id, now=self.now)
-        client.views_publish(user_id=self.user_id, view=view)
-
-
-def home_view(*, session: Session, settings: Settings, user_id: str, now: datetime) -> View:
-    person = people.get_person(session=session, slack_user_id=user_id)
-    if person is None or not person.active or person.id is None:
-        blocks = help_blocks.not_in_roster(user_id).blocks
-    else:
-        today = localtime.for_person(person, session=session, now=now).today
-        book = books.book_of(session=session, person=person)
-        found = alerts.current_for(
-            session=session, owner_ids=[person.id], today=today, rules=settings.decline_rules()
-        )
-        first, last = sparkline_window(today, session=session)
-        series = daily_values(
-            session=session, account_ids=[d.account.id for d in found if d.account.id], first=first, last=last
-        )
-        views = [DeclineView(d, series.get(d.account.id or 0, [])) for d in found]
-        due = steps.due_steps(session=session, today=today, owner_ids=[person.id])
-        blocks = home_blocks(book, today, views, due, RulesInForce.of(settings))
-    return View(type="home", blocks=blocks)

@@ -17,14 +17,12 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.db import session_scope
-from bot.models import Team
-from bot.services import localtime
+from bot.services import localtime, teams
 from bot.services import plan as plans
-from bot.slack.blocks.common import escape
-from bot.slack.blocks.plan import plan_modal, result_modal
+from bot.services.access import may_plan
+from bot.slack.blocks.common import escape, plural
+from bot.slack.blocks.plan import REFUSED, STALE_NOTE, applied_words, plan_modal, result_modal
 from bot.slack.ids import CallbackId, PlanRef
-from bot.slack.listeners.actions.plan import REFUSED, STALE_NOTE, applied_words
-from bot.slack.listeners.commands.teamload_plan import may_plan
 from bot.slack.plan_dms import send_handoffs
 from bot.slack.work import Scope
 
@@ -45,7 +43,7 @@ def applied_view(
 ) -> View:
     ref = PlanRef.model_validate_json(view.get("private_metadata") or "{}")
     user_id = body["user"]["id"]
-    team = session.get(Team, ref.team_id)
+    team = teams.get_team(session=session, team_id=ref.team_id)
     if team is None or not may_plan(session=session, user_id=user_id, team=team, settings=settings):
         return result_modal(REFUSED)
     local = localtime.for_team(team, session=session, now=now)
@@ -72,7 +70,7 @@ def applied_view(
         return result_modal(applied_words(result.record, local.zone))
     moved = len(plans.moves_of(result.record))
     return result_modal(
-        f"Applied: {moved} account{'s' if moved != 1 else ''} of team *{escape(team.name)}* moved. "
+        f"Applied: {plural(moved, 'account')} of team *{escape(team.name)}* moved. "
         "Each CSM concerned gets a DM with what they take over or hand over."
     )
 

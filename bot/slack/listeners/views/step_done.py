@@ -10,11 +10,11 @@ from bot.domain.playbooks import Step
 from bot.errors import UserFacingError
 from bot.models import PlaybookStep
 from bot.services import steps
+from bot.services.access import authorised_account
 from bot.slack.blocks.common import context
+from bot.slack.blocks.steps import closed_note
+from bot.slack.click import Click
 from bot.slack.ids import CallbackId, FieldId, ModalContext, step_block_id
-from bot.slack.listeners.actions.steps import closed_note
-from bot.slack.listeners.actions.where import Click
-from bot.slack.surfaces import authorised_account
 from bot.slack.work import Work, after_ack
 
 MAX_OUTCOME = 300

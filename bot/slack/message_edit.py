@@ -1,28 +1,18 @@
-"""Acting in place: who may act on an account, and one line of a bot message edited after the commit."""
+"""A line of a bot message edited in place: locked and stored in the click's transaction, sent after it."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select, update
 
-from bot.config import Settings
 from bot.db import session_scope
-from bot.errors import UserFacingError
-from bot.models import Account, Delivery, Person
-from bot.services import localtime, people
-from bot.slack.blocks.common import escape
+from bot.models import Delivery
 
-LEAVER_REFUSAL = (
-    "You are no longer in the csm-coach roster, so this button, form or command no longer acts for you. "
-    "Ask your manager if that is a mistake."
-)
 # Two clicks on one message can reach Slack out of order; the last to finish re-sends the newest.
 RESEND_TRIES = 3
 
@@ -84,27 +74,3 @@ def stage_line(
     return MessageEdit(
         channel=channel, ts=ts, text=text or "csm-coach", blocks=updated, stored=delivery is not None
     )
-
-
-def authorised_account(
-    *, session: Session, user_id: str, account_id: int, settings: Settings
-) -> tuple[Account, Person, ZoneInfo]:
-    """The account, its owner and the owner's team zone, if `user_id` may act on it; else a refusal."""
-    account = session.get(Account, account_id)
-    owner = session.get(Person, account.owner_id) if account else None
-    if account is None or owner is None:
-        raise UserFacingError("This account is no longer tracked by csm-coach.")
-    viewer = people.get_person(session=session, slack_user_id=user_id)
-    admins = settings.csm_coach_admins
-    if people.is_leaver(user_id, viewer, admins):
-        raise UserFacingError(LEAVER_REFUSAL)
-    if not people.may_act_for(viewer_id=user_id, viewer=viewer, target=owner, admins=admins):
-        raise UserFacingError(
-            f"Only the account's CSM (<@{escape(owner.slack_user_id)}>), their manager or an admin "
-            f"can act on {escape(account.name)}."
-        )
-    return account, owner, localtime.person_zone(owner, session=session)
-
-
-def local_day(now: datetime, zone: ZoneInfo) -> str:
-    return f"{now.astimezone(zone):%a %-d %b %H:%M}"

@@ -1,15 +1,20 @@
-"""Where a button was clicked (a message or App Home), and what showing the result there takes."""
+"""The click context: where a button was clicked (a message or App Home), and what showing the result
+there takes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
-from bot.slack.listeners.events.app_home import HomeRefresh
-from bot.slack.surfaces import stage_line
+from bot.errors import UserFacingError
+from bot.slack.home import HomeRefresh
+from bot.slack.message_edit import stage_line
 from bot.slack.work import Scope, Shown
+
+Ref = TypeVar("Ref", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -53,3 +58,13 @@ def button_value(body: dict[str, Any]) -> tuple[str, str]:
     """(action_id, value) of the button clicked."""
     action = (body.get("actions") or [{}])[0]
     return str(action.get("action_id") or ""), str(action.get("value") or "")
+
+
+def button_ref(model: type[Ref], value: str) -> Ref:
+    """The typed value a button of ours carries; one from an older message gets a clear answer."""
+    try:
+        return model.model_validate_json(value)
+    except ValidationError:
+        raise UserFacingError(
+            "That button is from an older csm-coach message; today's has a fresh one."
+        ) from None

@@ -1,4 +1,7 @@
-"""`csm-coach plan`: the rebalancing plan in the terminal, as CSV, and applied (SPEC §3, §6)."""
+"""`csm-coach plan`: the rebalancing plan in the terminal, as CSV, and applied.
+
+The rules: docs/how-it-works.md, "Rebalancing a team".
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from bot.errors import UserFacingError
 from bot.models import Team
 from bot.services import localtime, teams
 from bot.services import plan as plans
-from bot.slack.blocks.load import money
+from bot.slack.blocks.common import money
 
 CSV_COLUMNS = ("external_id", "name", "segment", "arr", "from", "to", "reason")
 
@@ -156,7 +159,7 @@ def apply_all(
         if not tp.plan.moves:
             continue
         with session_scope(engine) as session:
-            team = session.get(Team, tp.team.id)
+            team = teams.get_team(session=session, team_id=tp.team.id)
             assert team is not None
             result = plans.apply(
                 session=session,
@@ -185,7 +188,7 @@ def show_demo_plan(
     console: Console, *, engine: Engine, settings: Settings, now: datetime, names: dict[str, str]
 ) -> None:
     """The demo's last word: `/teamload plan` for the team of the most loaded CSM, as its manager sees it."""
-    from bot.render import render_message
+    from bot.cli.render import render_message
     from bot.services import books
     from bot.slack.blocks.plan import plan_message
 

@@ -1,0 +1,110 @@
+"""`csm-coach import team|accounts|usage FILE` (all-or-nothing) and `csm-coach team set`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bot.cli.apps import import_app, team_app
+from bot.cli.common import console, errors, ready_engine
+from bot.config import get_settings
+from bot.db import refresh_statistics, session_scope
+from bot.errors import UserFacingError
+from bot.importers.errors import ImportResult
+
+
+@contextmanager
+def progress_bar(path: Path) -> Iterator[Callable[[int, int], None]]:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    ) as progress:
+        task = progress.add_task(path.name, total=max(path.stat().st_size, 1))
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def run_import(kind: str, path: Path) -> None:
+    from bot.importers.accounts import import_accounts
+    from bot.importers.team import import_team
+    from bot.importers.usage import import_usage
+
+    today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (README, "CSV formats")
+    importers: dict[str, Callable[..., ImportResult]] = {
+        "team": import_team,
+        "accounts": partial(import_accounts, today=today),
+        "usage": partial(import_usage, today=today),
+    }
+    importer = importers[kind]
+    settings = get_settings()
+    if not path.is_file():
+        raise UserFacingError(f"{path}: no such file")
+    engine = ready_engine(settings)
+    with progress_bar(path) as progress:
+        result = importer(path, engine=engine, progress=progress)
+    console.print(result.summary(), soft_wrap=True, markup=False)
+    if kind == "accounts":
+        from bot.services import steps
+
+        with session_scope(engine) as session:
+            started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
+        console.print(f"Playbook steps generated for {started:,} new accounts.", soft_wrap=True, markup=False)
+    refresh_statistics(engine)
+
+
+@import_app.command("team")
+def import_team_cmd(
+    file: Annotated[Path, typer.Argument(help="slack_user_id,email,name,team,role,timezone")],
+) -> None:
+    """People and teams; the file is the whole roster."""
+    run_import("team", file)
+
+
+@import_app.command("accounts")
+def import_accounts_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(help="external_id,name,segment,arr,owner,start_date,renewal_date[,last_review_date]"),
+    ],
+) -> None:
+    """Accounts, updated by external_id (an owner change moves the account)."""
+    run_import("accounts", file)
+
+
+@import_app.command("usage")
+def import_usage_cmd(file: Annotated[Path, typer.Argument(help="external_id,date,value")]) -> None:
+    """Daily usage per account; a day imported again replaces its value."""
+    run_import("usage", file)
+
+
+@team_app.command("set")
+def team_set(
+    team: Annotated[str, typer.Argument(help="Team name as in the team file.")],
+    channel: Annotated[str | None, typer.Option(help="Slack channel id (C…) for the daily post.")] = None,
+    post_time: Annotated[str | None, typer.Option(help="Local time of the daily post, HH:MM.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Europe/London.")] = None,
+) -> None:
+    """Where and when a team's daily post goes (default 09:00 in the team's time zone)."""
+    from bot.services import teams
+
+    engine = ready_engine(get_settings())
+    with session_scope(engine) as session:
+        updated = teams.configure(
+            session=session, name=team, channel=channel, post_time=post_time, timezone=timezone
+        )
+        console.print(teams.describe(updated, session=session), soft_wrap=True, markup=False)

@@ -1,0 +1,94 @@
+"""The long-running verbs: `migrate`, `serve` (HTTP), `run` (Socket Mode) and `clock` (the scheduler)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.cli.apps import app
+from bot.cli.common import console, ready_engine
+from bot.config import get_settings
+from bot.db import get_engine, request_engine
+from bot.jobs.scheduler import configure as configure_scheduler
+from bot.jobs.stopping import Stopper
+
+SOCKET_MODE_THREADS = 10  # Socket Mode's workers, each may hold a pooled connection
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    settings = get_settings()
+    ready_engine(settings)
+    console.print(
+        f"Database schema is up to date ({get_engine(settings.database_url).url.render_as_string()})."
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
+) -> None:
+    """HTTP mode on PORT: POST /slack/events (Slack-signed) and GET /healthz."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.require("slack_bot_token", "slack_signing_secret")
+    ready_engine(settings)
+    uvicorn.run(
+        "bot.web:asgi_factory",
+        factory=True,
+        host=host,
+        port=settings.port,
+        workers=settings.web_concurrency,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@app.command()
+def run() -> None:
+    """Socket Mode (SLACK_APP_TOKEN): for a laptop or a single box, no public URL needed."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack.app import LISTENER_THREADS, create_app
+
+    settings = get_settings()
+    settings.require("slack_bot_token", "slack_app_token")
+    engine = ready_engine(settings)
+    # Requests wait 2 s for a lock and answer "busy"; the round, on `engine`, waits as long as it needs.
+    requests = request_engine(settings.database_url, threads=SOCKET_MODE_THREADS + LISTENER_THREADS)
+    bolt = create_app(settings, engine=requests, socket_mode=True)
+    stopper = Stopper()
+    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
+    handler = SocketModeHandler(bolt, settings.secret("slack_app_token"), concurrency=SOCKET_MODE_THREADS)
+    stopper.install()
+    scheduler.start()
+    try:
+        handler.connect()
+        stopper.wait()
+    finally:
+        handler.close()
+        stopper.stop(scheduler)
+
+
+@app.command()
+def clock() -> None:
+    """The scheduler alone: each team's morning round at its post time (run one per deployment).
+
+    On start and every two minutes it also sends the round of any team whose post time has passed
+    today and whose round has not gone out; on SIGTERM it finishes the message in flight and exits.
+    """
+    settings = get_settings()
+    settings.require("slack_bot_token")
+    engine = ready_engine(settings)
+    stopper = Stopper()
+    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
+    for job in scheduler.get_jobs():
+        console.print(f"{job.name}: {job.trigger}", soft_wrap=True, markup=False)
+    stopper.install()
+    scheduler.start()
+    stopper.wait()
+    stopper.stop(scheduler)

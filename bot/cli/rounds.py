@@ -1,0 +1,85 @@
+"""The verbs that work on teams' books: `digest` (the morning round) and `plan` (rebalancing)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.apps import app
+from bot.cli.common import console, parse_moment, ready_engine
+from bot.config import get_settings
+from bot.errors import UserFacingError
+from bot.slack.client import make_round_client
+
+AT_TOLERANCE = timedelta(minutes=1)  # `digest --at` this close to now is "now", clocks drifting apart
+
+
+@app.command()
+def digest(
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the messages here; send nothing.")
+    ] = False,
+    at: Annotated[
+        str | None, typer.Option(help="Pretend it is this moment (ISO 8601, e.g. 2026-11-23T09:00+00:00).")
+    ] = None,
+) -> None:
+    """Run the morning round now: each team's channel post and each CSM's DM."""
+    from bot.cli.render import render_message
+    from bot.jobs.compose import plan_round
+    from bot.jobs.digest import morning_round
+
+    settings = get_settings()
+    real_now = datetime.now(UTC)
+    now = parse_moment(at) if at else real_now
+    if not dry_run and now > real_now + AT_TOLERANCE:
+        # Sending now under a future date would claim that day's round, and the real one would send nothing.
+        raise UserFacingError(
+            f"--at {at} is in the future: a future moment works only with --dry-run (nothing was sent)"
+        )
+    engine = ready_engine(settings)
+    if dry_run:
+        for plan in plan_round(engine=engine, now=now, settings=settings, team_name=team, commit=False):
+            if not plan.outgoing:
+                console.print(f"[dim]Team {plan.team}: nothing to send.[/]")
+            for out in plan.outgoing:
+                render_message(
+                    console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text
+                )
+        return
+    client = make_round_client(settings, token=settings.secret("slack_bot_token"))
+    summary = morning_round(engine=engine, client=client, now=now, settings=settings, team_name=team)
+    console.print(summary.line(), soft_wrap=True, markup=False)
+    if summary.outcomes["failed"] or summary.outcomes["refused"]:
+        raise typer.Exit(code=3)
+
+
+@app.command()
+def plan(
+    team: Annotated[str | None, typer.Option(help="Only this team (default: every team).")] = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Also write the moves: external_id,name,segment,arr,from,to,reason."),
+    ] = None,
+    apply: Annotated[
+        bool,
+        typer.Option("--apply", help="Make the moves and DM each CSM concerned (needs SLACK_BOT_TOKEN)."),
+    ] = False,
+) -> None:
+    """The rebalancing plan: the fewest moves that bring every CSM within band, and the headcount."""
+    from bot.cli.plan import run_plan
+
+    settings = get_settings()
+    engine = ready_engine(settings)
+    run_plan(
+        console,
+        engine=engine,
+        settings=settings,
+        now=datetime.now(UTC),
+        team_name=team,
+        csv_path=csv_file,
+        apply=apply,
+    )

@@ -1,0 +1,1 @@
+"""What the slash commands answer, worked out from the database; the listeners only deliver it."""
