@@ -18,7 +18,7 @@ import sqlite3
 import statistics
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -26,9 +26,9 @@ from sqlmodel import col, select
 
 from benchmarks._harness import Server, fresh_postgres, fresh_sqlite
 from bot.db import session_scope
-from bot.models import Account, Alert, Person, Team
+from bot.models import Alert, Person, Team
 from bot.slack.ids import ActionId, AlertRef, alert_block_id
-from tests.support import signing
+from tests.support import factories, signing
 from tests.support.slack_standin import SlackStandIn
 
 CSM = "U0BENCHCSM"
@@ -43,30 +43,11 @@ def seed(engine: Engine, alerts: int) -> list[int]:
         csm = Person(slack_user_id=CSM, email="csm@example.com", name="Bench CSM", team_id=team.id or 0)
         session.add(csm)
         session.flush()
-        ids = []
-        for n in range(alerts):
-            account = Account(
-                external_id=f"B{n}",
-                name=f"Account {n}",
-                segment_key="mid_market",
-                arr=10_000.0,
-                owner_id=csm.id or 0,
-                start_date=date(2024, 1, 1),
-            )
-            session.add(account)
-            session.flush()
-            today = datetime.now(UTC).date()
-            alert = Alert(
-                account_id=account.id or 0,
-                opened_on=today,
-                last_seen_on=today,
-                drop=0.5,
-                recent_mean=5,
-                baseline_mean=10,
-            )
-            session.add(alert)
-            session.flush()
-            ids.append(alert.id or 0)
+        today = datetime.now(UTC).date()
+        ids = [
+            factories.declining(session, csm, today=today, external_id=f"B{n}", name=f"Account {n}").id or 0
+            for n in range(alerts)
+        ]
     return ids
 
 

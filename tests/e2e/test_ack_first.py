@@ -7,7 +7,7 @@ import contextlib
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session
 
 from bot.domain.playbooks import Playbook, Step
-from bot.models import Account, Alert, Person, PlaybookStep, Team
+from bot.models import Alert, Person, PlaybookStep, Team
 from bot.slack.ids import ActionId, AlertRef, CallbackId, ModalContext, alert_block_id
 from tests.support import factories
 from tests.support.processes import ServedApp
@@ -30,26 +30,9 @@ def seed(session: Session, *, account_name: str = "Acme", owner_active: bool = T
     team = factories.team(session, "Harbor")
     owner = factories.person(session, team, "U0ANA", name="Ana CSM", active=owner_active)
     factories.person(session, team, "U0SAM", name="Sam Other")
-    account = Account(
-        external_id="ACME",
-        name=account_name,
-        segment_key="mid_market",
-        arr=50_000.0,
-        owner_id=owner.id or 0,
-        start_date=date(2024, 1, 1),
+    alert = factories.declining(
+        session, owner, today=datetime.now(UTC).date(), external_id="ACME", name=account_name, arr=50_000.0
     )
-    session.add(account)
-    session.flush()
-    today = datetime.now(UTC).date()
-    alert = Alert(
-        account_id=account.id or 0,
-        opened_on=today,
-        last_seen_on=today,
-        drop=0.5,
-        recent_mean=5,
-        baseline_mean=10,
-    )
-    session.add(alert)
     session.commit()
     return owner, alert
 

@@ -7,9 +7,9 @@ from itertools import count
 
 from sqlmodel import Session
 
-from bot.models import Account, Person, Team
+from bot.models import Account, Alert, Person, Team
 
-__all__ = ["Account", "Person", "Team", "book", "person", "team"]
+__all__ = ["Account", "Person", "Team", "book", "declining", "person", "team"]
 
 _ids = count(1)
 
@@ -64,3 +64,30 @@ def book(session: Session, owner: Person, **segments: int) -> list[Account]:
     session.add_all(records)
     session.flush()
     return records
+
+
+def declining(
+    session: Session, owner: Person, *, today: date, external_id: str, name: str, arr: float = 25_000.0
+) -> Alert:
+    """A mid-market account of `owner` with an open alert raised `today` (usage halved)."""
+    account = Account(
+        external_id=external_id,
+        name=name,
+        segment_key="mid_market",
+        arr=arr,
+        owner_id=owner.id or 0,
+        start_date=date(2024, 1, 1),
+    )
+    session.add(account)
+    session.flush()
+    alert = Alert(
+        account_id=account.id or 0,
+        opened_on=today,
+        last_seen_on=today,
+        drop=0.5,
+        recent_mean=5,
+        baseline_mean=10,
+    )
+    session.add(alert)
+    session.flush()
+    return alert
