@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -37,20 +38,11 @@ def morning_round(
 ) -> RoundSummary:
     """Every team's round now (or one team's), whatever was sent before: nothing goes twice."""
     total = RoundSummary()
-    memo: MedianMemo = {}
+    take = _team_rounds(engine=engine, client=client, now=now, settings=settings, stop=stop)
     for team_id, _name in _teams(engine, team_name):
         if stop is not None and stop.is_set():
             break
-        part = run_team(
-            engine=engine,
-            client=client,
-            team_id=team_id,
-            now=now,
-            settings=settings,
-            stop=stop,
-            force=True,
-            memo=memo,
-        )
+        part = take(team_id=team_id, force=True)
         if part is not None:
             total.merge(part)
     return total
@@ -66,7 +58,7 @@ def catch_up(
 ) -> Iterator[tuple[str, RoundSummary]]:
     """The round of each team whose post time has passed today and whose round has not gone out
     (or failed definitely and is due again): what a clock does on start and every few minutes."""
-    memo: MedianMemo = {}
+    take = _team_rounds(engine=engine, client=client, now=now, settings=settings, stop=stop)
     for team_id, name in _teams(engine, None):
         if stop is not None and stop.is_set():
             return
@@ -78,18 +70,17 @@ def catch_up(
             log.exception("team %s: cannot tell whether its round is due", name)
             continue
         if due:
-            part = run_team(
-                engine=engine,
-                client=client,
-                team_id=team_id,
-                now=now,
-                settings=settings,
-                stop=stop,
-                force=False,
-                memo=memo,
-            )
+            part = take(team_id=team_id, force=False)
             if part is not None:
                 yield name, part
+
+
+def _team_rounds(
+    *, engine: Engine, client: WebClient, now: datetime, settings: Settings, stop: threading.Event | None
+) -> Callable[..., RoundSummary | None]:
+    """`run_team` with what every team of one pass shares, the workspace's median ratio included."""
+    memo: MedianMemo = {}
+    return partial(run_team, engine=engine, client=client, now=now, settings=settings, stop=stop, memo=memo)
 
 
 def _teams(engine: Engine, team_name: str | None) -> list[tuple[int, str]]:
