@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -16,11 +15,11 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.domain.playbooks import DEFAULT_REVIEW_CADENCE
 from bot.domain.usage import DeclineRules
-from bot.errors import printable
+from bot.identifiers import SLACK_USER_ID
+from bot.plaintext import without_controls
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 MAX_CADENCE_DAYS = 3650
-_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 
 
 class MissingSetting(RuntimeError):
@@ -113,7 +112,7 @@ class Settings(BaseSettings):
             value = frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
         if isinstance(value, frozenset | set | list | tuple):
             for admin in value:
-                if not (isinstance(admin, str) and _SLACK_USER_ID.fullmatch(admin)):
+                if not (isinstance(admin, str) and SLACK_USER_ID.fullmatch(admin)):
                     raise ValueError(f"{admin!r} is not a Slack user id")
         return value
 
@@ -160,7 +159,7 @@ def load_settings(**values: Any) -> Settings:
     except ValidationError as exc:
         raise InvalidSettings(describe_invalid(exc)) from None
     except SettingsError as exc:  # a source that could not be read at all
-        raise InvalidSettings([f"settings: {printable(str(exc))}"]) from None
+        raise InvalidSettings([f"settings: {_as_written(str(exc))}"]) from None
 
 
 # Never echoed back: tokens, and a database URL's password.
@@ -214,10 +213,15 @@ def describe_invalid(exc: ValidationError) -> list[str]:
             raw, source = given, ""
         shown = variable
         if raw is not None and name not in _SECRET:
-            raw = printable(raw)
+            raw = _as_written(raw)
             shown += "=" + (raw if len(raw) <= _SHOWN else raw[: _SHOWN - 1] + "…")
         lines.append(f"{shown}{source} is not valid: {allows(name)}")
-    return lines or [f"settings are not valid: {printable(str(exc).splitlines()[0])}"]
+    return lines or [f"settings are not valid: {_as_written(str(exc).splitlines()[0])}"]
+
+
+def _as_written(value: str) -> str:
+    """A bad value quoted back as written, its control characters spelt as escapes (`\\x1b[2J`)."""
+    return without_controls(value, keep_newlines=False, visible=True)
 
 
 def _raw_value(variable: str) -> tuple[str | None, str]:
