@@ -5,14 +5,27 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.db import get_engine, migrate
 from bot.errors import UserFacingError
+from bot.plaintext import flatten
 
-console = Console()
-errors = Console(stderr=True)
+# No `:shortcode:` in data becomes an emoji; our own lines use none.
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
+
+
+def as_text(data: str) -> str:
+    """Data for a Rich markup string: one line without escape sequences, its `[tags]` inert."""
+    return escape(flatten(data))
+
+
+def say(line: str, *, to: Console = console) -> None:
+    """A line of ours with data in it, printed as is: no markup, no control character, one line."""
+    to.print(flatten(line), markup=False, highlight=False, soft_wrap=True)
 
 
 def ready_engine(settings: Settings) -> Engine:

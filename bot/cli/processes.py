@@ -8,7 +8,7 @@ import typer
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.cli.apps import app
-from bot.cli.common import console, ready_engine
+from bot.cli.common import as_text, console, ready_engine, say
 from bot.config import get_settings
 from bot.db import get_engine, request_engine
 from bot.jobs.scheduler import configure as configure_scheduler
@@ -22,9 +22,8 @@ def migrate_cmd() -> None:
     """Bring the database schema up to date (Alembic)."""
     settings = get_settings()
     ready_engine(settings)
-    console.print(
-        f"Database schema is up to date ({get_engine(settings.database_url).url.render_as_string()})."
-    )
+    url = get_engine(settings.database_url).url.render_as_string()  # the password hidden
+    console.print(f"Database schema is up to date ({as_text(url)}).")
 
 
 @app.command()
@@ -33,6 +32,8 @@ def serve(
 ) -> None:
     """HTTP mode on PORT: POST /slack/events (Slack-signed) and GET /healthz."""
     import uvicorn
+
+    from bot.logs import uvicorn_log_config
 
     settings = get_settings()
     settings.require("slack_bot_token", "slack_signing_secret")
@@ -45,6 +46,7 @@ def serve(
         workers=settings.web_concurrency,
         proxy_headers=True,
         log_level="info",
+        log_config=uvicorn_log_config(),
     )
 
 
@@ -87,7 +89,7 @@ def clock() -> None:
     stopper = Stopper()
     scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
     for job in scheduler.get_jobs():
-        console.print(f"{job.name}: {job.trigger}", soft_wrap=True, markup=False)
+        say(f"{job.name}: {job.trigger}")
     stopper.install()
     scheduler.start()
     stopper.wait()
