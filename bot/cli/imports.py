@@ -18,6 +18,7 @@ from bot.config import get_settings
 from bot.db import refresh_statistics, session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import ImportResult
+from bot.plaintext import plural
 
 
 @contextmanager
@@ -44,7 +45,8 @@ def run_import(kind: str, path: Path) -> None:
     from bot.importers.team import import_team
     from bot.importers.usage import import_usage
 
-    today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (README, "CSV formats")
+    now = datetime.now(UTC)  # the edge: the real day bounds the file's dates (README, "CSV formats")
+    today = now.date()
     importers: dict[str, Callable[..., ImportResult]] = {
         "team": import_team,
         "accounts": partial(import_accounts, today=today),
@@ -58,13 +60,21 @@ def run_import(kind: str, path: Path) -> None:
     with progress_bar(path) as progress:
         result = importer(path, engine=engine, progress=progress)
     console.print(result.summary(), soft_wrap=True, markup=False)
-    if kind == "accounts":
-        from bot.services import steps
+    refresh_statistics(engine)
+    if kind in ("accounts", "usage"):
+        from bot.services.freshness import after_import
 
         with session_scope(engine) as session:
-            started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
-        console.print(f"Playbook steps generated for {started:,} new accounts.", soft_wrap=True, markup=False)
-    refresh_statistics(engine)
+            fresh = after_import(session=session, now=now, settings=settings)
+        if kind == "accounts":
+            console.print(
+                f"Playbook steps generated for {plural(fresh.new_accounts, 'new account')}.",
+                soft_wrap=True,
+                markup=False,
+            )
+        console.print(
+            f"Declining usage now: {plural(fresh.declining, 'account')}.", soft_wrap=True, markup=False
+        )
 
 
 @import_app.command("team")
