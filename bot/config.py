@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain import weekdays
 from bot.domain.playbooks import DEFAULT_REVIEW_CADENCE
 from bot.domain.usage import DeclineRules
 from bot.identifiers import SLACK_USER_ID
@@ -73,6 +74,13 @@ class Settings(BaseSettings):
     review_catchup_per_week: int = Field(default=3, ge=1, le=100)
     # Rebalancing never moves an account renewing within this many days.
     plan_protect_renewal_days: int = Field(default=60, ge=0, le=730)
+    # The team's working days, in its own zone: the clock's rounds go out on these only.
+    post_days: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(range(5)),
+        description="a list of weekday names separated by commas, e.g. mon,tue,wed,thu,fri",
+    )
+    # How late after a team's post time a missed round is still sent; later, it waits for the next one.
+    catch_up_hours: int = Field(default=6, ge=0, le=23)
     # The daily SQL sync, HH:MM in UTC, before the rounds.
     sync_time: str = Field(
         default="06:00",
@@ -114,6 +122,13 @@ class Settings(BaseSettings):
             for admin in value:
                 if not (isinstance(admin, str) and SLACK_USER_ID.fullmatch(admin)):
                     raise ValueError(f"{admin!r} is not a Slack user id")
+        return value
+
+    @field_validator("post_days", mode="before")
+    @classmethod
+    def _weekday_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return weekdays.parse_days(value)
         return value
 
     @field_validator("review_cadence_days", mode="before")

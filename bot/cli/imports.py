@@ -18,6 +18,7 @@ from bot.config import get_settings
 from bot.db import refresh_statistics, session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import ImportResult
+from bot.plaintext import plural
 
 
 @contextmanager
@@ -44,7 +45,8 @@ def run_import(kind: str, path: Path) -> None:
     from bot.importers.team import import_team
     from bot.importers.usage import import_usage
 
-    today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (README, "CSV formats")
+    now = datetime.now(UTC)  # the edge: the real day bounds the file's dates (README, "CSV formats")
+    today = now.date()
     importers: dict[str, Callable[..., ImportResult]] = {
         "team": import_team,
         "accounts": partial(import_accounts, today=today),
@@ -58,13 +60,15 @@ def run_import(kind: str, path: Path) -> None:
     with progress_bar(path) as progress:
         result = importer(path, engine=engine, progress=progress)
     say(result.summary())
-    if kind == "accounts":
-        from bot.services import steps
+    refresh_statistics(engine)
+    if kind in ("accounts", "usage"):
+        from bot.services.freshness import after_import
 
         with session_scope(engine) as session:
-            started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
-        say(f"Playbook steps generated for {started:,} new accounts.")
-    refresh_statistics(engine)
+            fresh = after_import(session=session, now=now, settings=settings)
+        if kind == "accounts":
+            say(f"Playbook steps generated for {plural(fresh.new_accounts, 'new account')}.")
+        say(f"Declining usage now: {plural(fresh.declining, 'account')}.")
 
 
 @import_app.command("team")
