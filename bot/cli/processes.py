@@ -60,7 +60,7 @@ def run() -> None:
     engine = ready_engine(settings)
     # Requests wait 2 s for a lock and answer "busy"; the round, on `engine`, waits as long as it needs.
     requests = request_engine(settings.database_url, threads=SOCKET_MODE_THREADS + LISTENER_THREADS)
-    bolt = create_app(settings, engine=requests, socket_mode=True)
+    bolt = create_app(settings, engine=requests)
     stopper = Stopper()
     scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
     handler = SocketModeHandler(bolt, settings.secret("slack_app_token"), concurrency=SOCKET_MODE_THREADS)

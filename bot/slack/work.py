@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.db import is_busy, session_scope
 from bot.errors import UserFacingError
 from bot.slack.blocks.common import Message, plain_message
+from bot.slack.payload import acting_user
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class Work:
 
     @property
     def user_id(self) -> str:
-        return str(self.body.get("user_id") or (self.body.get("user") or {}).get("id") or "")
+        return acting_user(self.body)
 
     def transaction(self) -> AbstractContextManager[Session]:
         """Commits when the block ends without an error; what it wrote is then safe to talk about."""
