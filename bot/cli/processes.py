@@ -34,6 +34,8 @@ def serve(
     """HTTP mode on PORT: POST /slack/events (Slack-signed) and GET /healthz."""
     import uvicorn
 
+    from bot import web_limits
+
     settings = get_settings()
     settings.require("slack_bot_token", "slack_signing_secret")
     ready_engine(settings)
@@ -45,6 +47,11 @@ def serve(
         workers=settings.web_concurrency,
         proxy_headers=True,
         log_level="info",
+        # Slow clients are cut off: see bot/web_limits.py (and bot/web.py for the body's deadline).
+        http=web_limits.HeadDeadline,
+        timeout_keep_alive=web_limits.KEEP_ALIVE_SECONDS,
+        limit_concurrency=web_limits.MAX_CONCURRENCY,
+        h11_max_incomplete_event_size=web_limits.MAX_HEAD_BYTES,
     )
 
 
