@@ -57,6 +57,8 @@ JUNK = {
     "command-with-a-type": (b"command=%2Fmyload&user_id=U0CSM&type=block_actions", signing.FORM),
     "a-field-twice": (b"command=%2Fmyload&user_id=U0CSM&user_id=U0ADMIN", signing.FORM),
     "form-sent-as-json": (b"command=%2Fmyload&user_id=U0CSM", signing.JSON),
+    # The front door compared the whole header, Bolt the part before `;`: a form here, JSON there.
+    "form-sent-as-json-with-charset": (b"command=%2Fmyload&user_id=U0CSM", signing.JSON + "; charset=utf-8"),
     "json-past-the-stack": (b"[" * 100_000, signing.JSON),
     "json-number-of-5000-digits": (b'{"type": "event_callback", "n": ' + b"9" * 5000 + b"}", signing.JSON),
 }
