@@ -3,6 +3,8 @@ twice), and clients that send slowly."""
 
 from __future__ import annotations
 
+import contextlib
+import select
 import socket
 import time
 from collections.abc import Sequence
@@ -44,3 +46,28 @@ def post(url: str, headers: Headers, body: bytes, *, path: str = "/slack/events"
         headers = [*headers, (b"Content-Length", str(len(body)).encode())]
     status, answer, _ = exchange(url, head(path, headers) + body)
     return status, answer
+
+
+def trickle(conns: Sequence[socket.socket], *, every: float, give_up: float) -> list[float | None]:
+    """Send one more byte on each connection every `every` seconds (the first after `every`), until the
+    server has closed them all or `give_up` seconds have passed: when each was closed (`time.monotonic`),
+    None for one still open. What a connection is answered before it closes is read and dropped."""
+    deadline = time.monotonic() + give_up
+    closed_at: list[float | None] = [None] * len(conns)
+    next_byte = time.monotonic() + every
+    while None in closed_at and time.monotonic() < deadline:
+        still_open = [c for c, at in zip(conns, closed_at, strict=True) if at is None]
+        if time.monotonic() >= next_byte:
+            for conn in still_open:
+                with contextlib.suppress(OSError):  # closed: select finds it readable below
+                    conn.sendall(b"a")
+            next_byte = time.monotonic() + every
+        readable, _, _ = select.select(still_open, [], [], max(0.0, next_byte - time.monotonic()))
+        for conn in readable:
+            try:
+                ended = conn.recv(65536) == b""
+            except OSError:
+                ended = True
+            if ended:
+                closed_at[conns.index(conn)] = time.monotonic()
+    return closed_at
