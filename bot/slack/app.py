@@ -34,7 +34,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.slack.client import make_request_client
 from bot.slack.listeners import actions, commands, events, views
-from bot.slack.payload import acting_user
+from bot.slack.payload import acting_channel, acting_user
 from bot.slack.work import SLACK_FAILURES, Scope, message_for
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def error_response(error: Exception, body: dict[str, Any], client: WebClient) ->
                 status=200, body=json.dumps(errors), headers={"content-type": "application/json"}
             )
     user = acting_user(body)
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    channel = acting_channel(body)
     try:
         if user and channel:
             client.chat_postEphemeral(

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.errors import UserFacingError
 from bot.slack.home import HomeRefresh
 from bot.slack.message_edit import stage_line
-from bot.slack.payload import acting_user
+from bot.slack.payload import acting_channel, acting_user
 from bot.slack.work import Scope, Shown
 
 Ref = TypeVar("Ref", bound=BaseModel)
@@ -33,7 +33,7 @@ class Click:
         message = body.get("message") or {}
         return cls(
             user_id=acting_user(body),
-            channel=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+            channel=acting_channel(body),
             ts=container.get("message_ts") or message.get("ts"),
             shown=message.get("blocks") or [],
             text=message.get("text"),

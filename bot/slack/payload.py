@@ -224,6 +224,15 @@ def check_shape(payload: dict[str, Any]) -> None:
         raise BadPayload(f"{shape.__name__} payload with a bad field: {where!r}") from None
 
 
+def acting_channel(body: Mapping[str, Any]) -> str | None:
+    """The channel of the message a user clicked in (None in a modal, App Home or nowhere)."""
+    container, channel = body.get("container"), body.get("channel")
+    found = container.get("channel_id") if isinstance(container, Mapping) else None
+    if not found:
+        found = channel.get("id") if isinstance(channel, Mapping) else channel
+    return found if isinstance(found, str) and found else None
+
+
 def acting_user(body: Mapping[str, Any]) -> str:
     """Who acts: the field Slack sends for the payload's kind, and no other (a `user_id` beside a
     modal's `user` is not who submitted it). Slash commands: `user_id`; events: `event.user`; clicks,
