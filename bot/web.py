@@ -1,7 +1,7 @@
 """ASGI app for HTTP mode: `POST /slack/events` (Slack-signed) and `GET /healthz`.
 
 The front door is the one reader of a request. The headers it needs are read as bytes: given once,
-ASCII and bounded, or refused (400/401) before Python's own parsing could fail on them. The body is
+ASCII and bounded, or refused (400, 401, 415) before Python's own parsing could fail on them. The body is
 read within its size limit (413, unread) and its deadline (408); the signature is checked on the raw
 bytes (401); the payload is read once, for its media type, and its shape checked (415, 400:
 `bot/slack/payload.py`); an Events API retry of an event already received is acknowledged and
@@ -64,7 +64,8 @@ class Refused(Exception):
 def header(request: Request, name: bytes, pattern: re.Pattern[bytes], *, status: int) -> str | None:
     """A header the front door reads: absent, or given once and matching `pattern`, else refused.
 
-    Given twice it is refused too: of two, Starlette would read the first and Bolt the last."""
+    Given twice it is refused too: which of the two counts would be a guess (Starlette reads the
+    first, Bolt the last)."""
     values = [value for key, value in request.headers.raw if key == name]
     if len(values) > 1:
         raise Refused(400, f"{name.decode()} is given {len(values)} times")

@@ -54,9 +54,14 @@ BODIES = [
     (signing.slash_command("/myload", "help", response_url="http://127.0.0.1:9/r"), signing.FORM),
 ]
 
+PRINTABLE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60)
 JUNK_BYTES = st.one_of(
     st.binary(max_size=80),
     st.text(max_size=30).map(str.encode),
+    PRINTABLE.map(str.encode),
+    st.tuples(st.sampled_from([signing.JSON, signing.FORM]), PRINTABLE).map(
+        lambda t: f"{t[0]};{t[1]}".encode()
+    ),
     st.sampled_from(["²", "١٢٣", "0x10", " 12", "-1", "1e9", "9" * 5000, "v0=é"]).map(str.encode),
 )
 
