@@ -33,6 +33,7 @@ def serve(
     """HTTP mode on PORT: POST /slack/events (Slack-signed) and GET /healthz."""
     import uvicorn
 
+    from bot import web_limits
     from bot.logs import uvicorn_log_config
 
     settings = get_settings()
@@ -47,6 +48,11 @@ def serve(
         proxy_headers=True,
         log_level="info",
         log_config=uvicorn_log_config(),
+        # Slow clients are cut off: see bot/web_limits.py (and bot/web.py for the body's deadline).
+        http=web_limits.HeadDeadline,
+        timeout_keep_alive=web_limits.KEEP_ALIVE_SECONDS,
+        limit_concurrency=web_limits.MAX_CONCURRENCY,
+        h11_max_incomplete_event_size=web_limits.MAX_HEAD_BYTES,
     )
 
 
@@ -62,7 +68,7 @@ def run() -> None:
     engine = ready_engine(settings)
     # Requests wait 2 s for a lock and answer "busy"; the round, on `engine`, waits as long as it needs.
     requests = request_engine(settings.database_url, threads=SOCKET_MODE_THREADS + LISTENER_THREADS)
-    bolt = create_app(settings, engine=requests, socket_mode=True)
+    bolt = create_app(settings, engine=requests)
     stopper = Stopper()
     scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
     handler = SocketModeHandler(bolt, settings.secret("slack_app_token"), concurrency=SOCKET_MODE_THREADS)
