@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
@@ -99,7 +100,10 @@ class AppliedNote:
 
 def tell_the_csms(work: Work) -> None:
     """After the commit and the ack: the handoff DMs of the plan this modal applied."""
-    ref = PlanRef.model_validate_json(work.body["view"].get("private_metadata") or "{}")
+    try:
+        ref = PlanRef.model_validate_json(work.body["view"].get("private_metadata") or "{}")
+    except ValidationError:
+        return  # not a plan of ours: the modal's own answer said what went wrong
     with work.transaction() as session:
         record = plans.already_applied(session=session, fingerprint=ref.fingerprint)
         application_id = record.id if record is not None and record.applied_by == work.user_id else None
