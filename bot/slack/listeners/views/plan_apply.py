@@ -115,7 +115,6 @@ def tell_the_csms(work: Work) -> None:
     summary = send_handoffs(
         engine=work.scope.engine, client=client, application_id=application_id, now=work.now
     )
-    log.info("plan application %s: handoff DMs: %s", application_id, outcomes(summary))
     first_time = summary.outcomes["sent"] + summary.outcomes["failed"] > 0
     if ref.response_url and first_time:
         work.show(AppliedNote(ref.response_url, record.applied_by))
@@ -125,6 +124,7 @@ def tell_the_csms(work: Work) -> None:
             f"{escape('; '.join(summary.failures))}. A definite refusal is tried again within minutes; "
             "a DM in doubt is not, so that nobody gets one twice."
         )
+    log.info("plan application %s: handoff DMs: %s", application_id, outcomes(summary))
 
 
 def outcomes(summary: RoundSummary) -> str:
