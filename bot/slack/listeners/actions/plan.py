@@ -29,8 +29,7 @@ def open_confirmation(work: Work) -> None:
     except ValidationError:
         raise UserFacingError("That button is from an older plan; run `/teamload plan` again.") from None
     settings = work.settings
-    words: str | None = None
-    new_plan: Message | None = None
+    said: Message | str | None = None  # the new plan (the books changed), or that it was applied
     modal: View | None = None
     with work.transaction() as session:
         team = teams.get_team(session=session, team_id=ref.team_id)
@@ -39,11 +38,11 @@ def open_confirmation(work: Work) -> None:
         local = localtime.for_team(team, session=session, now=work.now)
         earlier = plans.already_applied(session=session, fingerprint=ref.fingerprint)
         if earlier is not None:
-            words = applied_words(earlier, local.zone)
+            said = applied_words(earlier, local.zone)
         else:
             current = plans.compute(session=session, team=team, today=local.today, settings=settings)
             if current.fingerprint != ref.fingerprint:
-                new_plan = plan_message(current, note=STALE_NOTE)
+                said = plan_message(current, note=STALE_NOTE)
             else:
                 where = PlanRef(
                     team_id=ref.team_id,
@@ -54,7 +53,7 @@ def open_confirmation(work: Work) -> None:
     # Only after the transaction: no connection is held across a call to Slack.
     if modal is not None:
         work.client.views_open(trigger_id=work.body["trigger_id"], view=modal)
-    elif new_plan is not None and work.respond is not None:  # the plan shown becomes the new one
-        work.respond(text=new_plan.text, blocks=new_plan.block_dicts(), replace_original=True)
-    elif new_plan is not None or words is not None:
-        work.tell(new_plan or words or "")
+    elif isinstance(said, Message) and work.respond is not None:  # the plan shown becomes the new one
+        work.respond(text=said.text, blocks=said.block_dicts(), replace_original=True)
+    elif said is not None:
+        work.tell(said)
