@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Engine, create_engine, event, text, update
+from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, text, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -35,6 +36,9 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 
 def _sqlite_pragmas(busy_ms: int) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
     def on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # The engine, not pysqlite, says where a transaction begins: see `_begin_before_writing`.
+        # Set first, so that the pragmas below run outside any transaction (journal_mode needs it).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # WAL lets the web process read while an import or the morning round writes.
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -44,6 +48,30 @@ def _sqlite_pragmas(busy_ms: int) -> Callable[[DBAPIConnection, ConnectionPoolEn
         cursor.close()
 
     return on_connect
+
+
+# Statements that write: DML, DDL, a SAVEPOINT, and (to be safe) anything opening with a CTE.
+_WRITES = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|DROP|ALTER|WITH)\b", re.IGNORECASE)
+
+
+def _begin_before_writing(
+    _conn: Connection, cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool
+) -> None:
+    """BEGIN IMMEDIATE before a transaction's first write; its reads before that run on their own.
+
+    SQLAlchemy's recipe for pysqlite (docs: "Transactions with SQLite and the sqlite3 driver") takes
+    BEGIN away from the driver, whose own handling never begins a transaction for a SAVEPOINT or DDL:
+    a savepoint released before any write committed its rows for good, and a later rollback kept them.
+    The recipe then says BEGIN in the engine's "begin" event; this says it before the first write
+    instead, and IMMEDIATE. A deferred BEGIN at the first read makes the later first write an upgrade
+    of a read transaction, which SQLite refuses at once ("database is locked", busy_timeout unused)
+    whenever another connection writes: two clocks composing a round failed so. BEGIN IMMEDIATE at
+    every BEGIN would make plain reads queue for the write lock behind imports and rounds. Reads before
+    the first write see what is committed as each runs, as on PostgreSQL (read committed); from the
+    first write on, the transaction holds the write lock, so nothing changes under it.
+    """
+    if not cursor.connection.in_transaction and _WRITES.match(statement):
+        cursor.execute("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=8)
@@ -58,6 +86,7 @@ def get_engine(url: str, *, busy_wait: float = BUSY_WAIT_SECONDS, pool_size: int
             pool_timeout=busy_wait,
         )
         event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
+        event.listen(engine, "before_cursor_execute", _begin_before_writing)
         return engine
     if busy_wait >= BUSY_WAIT_SECONDS:
         return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10)

@@ -139,14 +139,24 @@ class DeliveryKind(StrEnum):
     DM = "dm"  # the morning DM
 
 
+PLAN_HANDOFF_PREFIX = "plan-"
+
+
 def plan_handoff_kind(application_id: int) -> str:
     """The kind of an applied plan's handoff DMs: "plan-<application id>".
 
     A string rather than a DeliveryKind member plus a column for the id: the id belongs in the once-only
     key (kind, recipient, local date), so that a CSM concerned by two plans applied the same day gets
-    both DMs; a column of its own would change that unique index and the rows already written.
+    both DMs; a column of its own would change that unique index and the rows already written. Their
+    local date is the day the plan was applied, fixed with it: the key is once per application and CSM.
     """
-    return f"plan-{application_id}"
+    return f"{PLAN_HANDOFF_PREFIX}{application_id}"
+
+
+def handoff_application(kind: str) -> int | None:
+    """The application id of a handoff DM's kind; None for any other kind."""
+    number = kind.removeprefix(PLAN_HANDOFF_PREFIX)
+    return int(number) if number != kind and number.isascii() and number.isdigit() else None
 
 
 # A channel post is one per team (two teams may share a channel); any other message is one per

@@ -70,9 +70,9 @@ class RoundSummary:
         self.stale.extend(other.stale)
         self.retry = self.retry or other.retry
 
-    def line(self) -> str:
+    def line(self, what: str = "Morning round") -> str:
         parts = [f"{self.outcomes[k]} {k}" for k in OUTCOME_ORDER if self.outcomes[k]]
-        text = "Morning round: " + (", ".join(parts) if parts else "nothing to send")
+        text = f"{what}: " + (", ".join(parts) if parts else "nothing to send")
         if self.stale:
             text += f" · stale usage feed for {', '.join(self.stale)}"
         if self.failures:

@@ -2,7 +2,8 @@
 
 The catch-up runs on start and every `CATCH_UP_EVERY`: it sends the round of any team whose post
 time has passed today and whose round has not gone out (a clock started after the post time, a
-restart, a deploy), and tries again what failed definitely. The delivery keys make it safe.
+restart, a deploy), and tries again what failed definitely, plan handoff DMs included. The delivery
+keys make it safe.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.jobs.digest import catch_up, morning_round
 from bot.jobs.stopping import Stopper
 from bot.services import localtime, teams
 from bot.slack.client import make_round_client
+from bot.slack.plan_dms import retry_failed_handoffs
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +61,17 @@ def run_team_round(
 
 
 def run_catch_up(engine: Engine, settings: Settings, stopper: Stopper | None = None) -> None:
-    """A scheduled job: every team whose round is due and has not gone out today."""
+    """A scheduled job: every team whose round is due and has not gone out today, and the plan
+    handoff DMs Slack refused definitely."""
     client = make_round_client(settings, token=settings.secret("slack_bot_token"))
     stop = stopper.event if stopper else None
     for name, summary in catch_up(
         engine=engine, client=client, now=datetime.now(UTC), settings=settings, stop=stop
     ):
         log.info("team %s (catching up): %s", name, summary.line())
+    handoffs = retry_failed_handoffs(engine=engine, client=client, now=datetime.now(UTC), stop=stop)
+    if handoffs.outcomes:
+        log.info("%s", handoffs.line("Plan handoff DMs tried again"))
 
 
 def sync_jobs(

@@ -18,6 +18,7 @@ from urllib.error import URLError
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.views import View
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -137,6 +138,19 @@ def message_for(error: BaseException, *, context: str) -> Message:
 def acknowledge(ack: Ack) -> None:
     """The ack function of every listener whose work needs nothing checked first."""
     ack()
+
+
+def answer_view(
+    ack: Ack, body: dict[str, Any], decide: Callable[[], View], *, failed: Callable[[str], View]
+) -> None:
+    """Ack a submitted modal with the view `decide` returns, once the work in it has committed; on any
+    error, with the words `message_for` has for it in the view `failed` makes. The one modal whose work
+    is its answer (applying a plan) then never leaves the user facing a 500 or a spinning form."""
+    try:
+        view = decide()
+    except Exception as error:  # noqa: BLE001 - every failure gets an answer
+        view = failed(message_for(error, context=str(body.get("type") or "a view submission")).text)
+    ack(response_action="update", view=view)
 
 
 def after_ack(do: Callable[[Work], None], *, tell_errors: bool = True) -> Callable[..., None]:

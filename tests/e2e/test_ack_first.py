@@ -3,21 +3,19 @@ is said, and refused to leavers and outsiders in words that stay text."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.domain.playbooks import Playbook, Step
 from bot.models import Alert, Person, PlaybookStep, Team
 from bot.slack.ids import ActionId, AlertRef, CallbackId, ModalContext, alert_block_id
 from tests.support import factories
+from tests.support.locks import write_lock_held
 from tests.support.processes import ServedApp
 from tests.support.signing import HttpResponse, block_actions_payload, view_submission_payload
 from tests.support.slack_standin import Call, SlackStandIn
@@ -107,28 +105,6 @@ def test_a_click_whose_message_slack_cannot_update_is_recorded_and_said_so(
     assert "Recorded, but I couldn't update the message" in told.text and "message_not_found" in told.text
     assert "went wrong" not in told.text
     assert reload(engine, alert).reached_out_by == "U0ANA"
-
-
-@contextlib.contextmanager
-def write_lock_held(engine: Engine, database_url: str) -> Iterator[None]:
-    """Another connection holding the lock a click needs: SQLite's write lock, or the alert table's on
-    PostgreSQL (as an import or the morning round would hold them)."""
-    if engine.dialect.name == "sqlite":
-        holder = sqlite3.connect(make_url(database_url).database or "", timeout=1, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        return
-    with engine.connect() as conn:
-        transaction = conn.begin()
-        conn.execute(text("LOCK TABLE alert, team IN EXCLUSIVE MODE"))
-        try:
-            yield
-        finally:
-            transaction.rollback()
 
 
 def test_a_click_while_the_database_is_locked_is_acked_and_told_busy_within_3_seconds(

@@ -3,93 +3,33 @@
 from __future__ import annotations
 
 import csv
-import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from slack_sdk.models.blocks import Block
+from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from bot.models import Account, Alert, PlanApplication, PlaybookStep
+from bot.models import PlanApplication
 from tests.support import factories as f
-from tests.support.blockcheck import assert_valid_message, message_text
-from tests.support.processes import Cli, ServeApp, ServedApp
-from tests.support.signing import block_actions_payload, view_submission_payload
+from tests.support.blockcheck import message_text
+from tests.support.plan_flow import (
+    books_change_when_applied,
+    click_apply,
+    confirmation,
+    harbor_books,
+    owners,
+    submit,
+    the_plan,
+)
+from tests.support.processes import Cli, ServeApp
 from tests.support.slack_standin import SlackStandIn
 
 
 @pytest.fixture
 def harbor(session: Session) -> dict[str, Any]:
-    """Dana at 104% (130 mid-market, one on an open alert), Eli at 80%, Fay on Large; Oscar manages Summit."""
-    team = f.team(session, "Harbor")
-    f.person(session, team, "U0MGR", role="manager")
-    dana, eli = f.person(session, team, "U0DANA"), f.person(session, team, "U0ELI")
-    fay = f.person(session, team, "U0FAY")
-    f.person(session, f.team(session, "Summit"), "U0OSCAR", role="manager")
-    accounts = f.book(session, dana, mid_market=130)
-    f.book(session, eli, mid_market=100)
-    f.book(session, fay, large=60)  # room, but no mid-market account: she cannot take Dana's
-    for i, account in enumerate(accounts):
-        account.name = f"<!channel> Customer {i}" if i == 4 else f"Customer {i}"
-        account.arr = 5_000.0 + 10 * i
-        account.renewal_date = datetime.now(UTC).date() + timedelta(days=400)
-    today = datetime.now(UTC).date()
-    session.add(
-        Alert(
-            account_id=accounts[0].id,
-            opened_on=today,
-            last_seen_on=today,
-            drop=0.5,
-            recent_mean=2,
-            baseline_mean=9,
-        )
-    )
-    session.add(
-        PlaybookStep(
-            account_id=accounts[1].id, playbook="eor", step="review", due_on=today + timedelta(days=5)
-        )
-    )
-    session.commit()
-    return {"dana": dana, "eli": eli, "accounts": accounts}
-
-
-def the_plan(app: ServedApp, slack: SlackStandIn, user: str = "U0MGR", count: int = 1) -> dict[str, Any]:
-    answer = app.post_command("/teamload", "plan", user_id=user)
-    assert answer.status == 200 and "Working out the rebalancing plan" in answer.json()["text"]
-    shown = slack.wait_for("response/teamload", count=count, timeout=15)[count - 1]
-    payload = {"text": shown.param("text"), "blocks": shown.blocks}
-    assert_valid_message(payload)
-    assert shown.param("response_type") == "ephemeral"
-    return payload
-
-
-def click_apply(app: ServedApp, slack: SlackStandIn, plan: dict[str, Any], user: str = "U0MGR") -> None:
-    actions = next(b for b in plan["blocks"] if b["type"] == "actions")
-    button = actions["elements"][0]
-    payload = block_actions_payload(
-        action_id=button["action_id"],
-        value=button["value"],
-        user_id=user,
-        block_id=actions["block_id"],
-        response_url=slack.response_url("teamload"),
-    )
-    assert app.post_action(payload).status == 200
-
-
-def submit(app: ServedApp, modal: dict[str, Any], user: str = "U0MGR") -> dict[str, Any]:
-    payload = view_submission_payload(
-        callback_id=modal["callback_id"], values={}, user_id=user, private_metadata=modal["private_metadata"]
-    )
-    answer = app.post_action(payload)
-    assert answer.status == 200
-    return answer.json()
-
-
-def owners(session: Session) -> dict[int, int]:
-    session.expire_all()
-    return {a.id: a.owner_id for a in session.exec(select(Account)).all()}
+    return harbor_books(session)
 
 
 def test_a_manager_sees_the_plan_confirms_it_and_each_csm_concerned_gets_one_dm(
@@ -126,12 +66,13 @@ def test_a_manager_sees_the_plan_confirms_it_and_each_csm_concerned_gets_one_dm(
 
     again = submit(app, modal)  # the modal submitted twice
     assert "already applied by <@U0MGR>" in message_text(again["view"])
+    app.wait_for_log("handoff DMs: 2 already sent")  # its DMs were found claimed
     click_apply(app, slack, plan)  # and the button clicked again
-    assert "already applied" in slack.wait_for("response/teamload", count=3, timeout=15)[2].param("text")
-    time.sleep(0.7)  # anything a lazy listener would still send arrives by now
+    (told,) = slack.wait_for("chat.postEphemeral", timeout=15)
+    assert "already applied" in told.text and told.param("user") == "U0MGR"
     assert owners(session) == after and len(session.exec(select(PlanApplication)).all()) == 1
     assert len(slack.calls("chat.postMessage")) == 2 and len(slack.calls("views.open")) == 1
-    assert len(slack.calls("response/teamload")) == 3
+    assert len(slack.calls("response/teamload")) == 2
 
 
 def test_a_plan_made_stale_is_refused_with_the_new_plan(
@@ -155,8 +96,27 @@ def test_a_plan_made_stale_is_refused_with_the_new_plan(
     new = slack.wait_for("response/teamload", count=2, timeout=15)[1]
     assert "The books changed, here is the new plan" in message_text({"blocks": new.blocks})
     assert new.param("replace_original") in (True, "true")
-    time.sleep(0.7)  # anything a lazy listener would still send arrives by now
+    app.wait_for_log("no application of theirs, so no handoff DMs")  # the submit's work is done
     assert len(slack.calls("views.open")) == 1 and slack.calls("chat.postMessage") == []
+
+
+def test_books_changed_during_the_apply_move_nothing_record_nothing_and_tell_nobody(
+    serve_app: ServeApp, slack: SlackStandIn, session: Session, engine: Engine, harbor: dict[str, Any]
+) -> None:
+    app = serve_app()
+    modal = confirmation(app, slack)
+    before = owners(session)
+    # Between the plan's computation and its owners' writes, Dana's accounts go to Fay.
+    with books_change_when_applied(engine, from_owner=harbor["dana"].id, to_owner=harbor["fay"].id):
+        refused = submit(app, modal)
+
+    assert refused["response_action"] == "update"
+    assert "The books changed while the plan was being applied" in message_text(refused["view"])
+    app.wait_for_log("no application of theirs, so no handoff DMs")  # the submit's work is done
+    assert session.exec(select(PlanApplication)).all() == [] and owners(session) == before
+    assert slack.calls("chat.postMessage") == [] and len(slack.calls("response/teamload")) == 1
+    with Session(engine) as fresh:  # nothing half-written, as another process reads it
+        assert fresh.exec(select(func.count()).select_from(PlanApplication)).one() == 0
 
 
 @pytest.mark.parametrize(
@@ -179,10 +139,9 @@ def test_an_outsider_clicking_apply_is_refused_and_nothing_opens(
     app = serve_app()
     plan = the_plan(app, slack)
     click_apply(app, slack, plan, user="U0OSCAR")
-    refusal = slack.wait_for("response/teamload", count=2, timeout=15)[1]
-    assert "Only the team's managers and admins" in refusal.param("text")
-    time.sleep(0.7)  # anything a lazy listener would still send arrives by now
-    assert slack.calls("views.open") == []
+    (refusal,) = slack.wait_for("chat.postEphemeral", timeout=15)  # the click's last word
+    assert "Only the team's managers and admins" in refusal.text and refusal.param("user") == "U0OSCAR"
+    assert slack.calls("views.open") == [] and len(slack.calls("response/teamload")) == 1
 
 
 def test_the_cli_prints_the_plan_writes_its_csv_and_applies_it_with_the_dms(

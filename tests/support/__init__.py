@@ -5,6 +5,8 @@
 - `signing`: Slack-signed requests to a running `serve` (`AppClient`, the payload builders).
 - `appenv`, `processes`: `csm-coach` as a subprocess (`ServedApp`, `Cli`) with a clean environment.
 - `clicks`: pressing the buttons of what the app posted, submitting its modals.
+- `plan_flow`: the rebalancing plan as a manager drives it through `serve`, and its handoff DMs.
+- `locks`: another connection holding the database locks a request needs.
 - `company`, `factories`, `samples`, `importing`: the test company as CSV files, small records
   written to the database, plain values for the Block Kit builders, the importers' CSV helpers.
 - `blockcheck`: does a message or view pass Slack's own validation and limits.

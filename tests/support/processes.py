@@ -85,6 +85,15 @@ class ServedApp(signing.AppClient):
             self._log_file.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def wait_for_log(self, needle: str, count: int = 1, timeout: float = 15.0) -> str:
+        """Block until `needle` is in the process's output `count` times; the output, or fail showing it."""
+        deadline = time.monotonic() + timeout
+        while (logs := self.logs()).count(needle) < count:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"{needle!r} not logged {count} time(s); the log ends:\n{logs[-3000:]}")
+            time.sleep(0.05)
+        return logs
+
     def stop(self) -> None:
         """Terminate the process group (workers included); SIGKILL what ignores SIGTERM."""
         process = self.process

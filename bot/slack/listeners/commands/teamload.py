@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 from bot.db import session_scope
 from bot.slack.answers import team_plan
 from bot.slack.answers.teamload import answer
-from bot.slack.work import Scope
+from bot.slack.work import Scope, Work, after_ack
 
 
 def register(app: App) -> None:
-    app.command("/teamload")(ack=answer_teamload, lazy=[show_plan_later])
+    app.command("/teamload")(ack=answer_teamload, lazy=[after_ack(show_plan_later)])
 
 
 def answer_teamload(ack: Ack, command: dict[str, Any], scope: Scope) -> None:
@@ -28,12 +28,13 @@ def answer_teamload(ack: Ack, command: dict[str, Any], scope: Scope) -> None:
     ack(**message.ephemeral())
 
 
-def show_plan_later(command: dict[str, Any], respond: Respond, scope: Scope) -> None:
-    """Lazy: the plan itself, replacing the "working it out" answer."""
-    if not team_plan.asks_for_plan(command.get("text") or ""):
+def show_plan_later(work: Work) -> None:
+    """After the ack: the plan itself, replacing the "working it out" answer."""
+    command, respond = work.body, work.respond
+    if not team_plan.asks_for_plan(command.get("text") or "") or respond is None:
         return
-    with session_scope(scope.engine) as session:
-        message = team_plan.plan_answer(command, session=session, settings=scope.settings, now=scope.now)
+    with work.transaction() as session:
+        message = team_plan.plan_answer(command, session=session, settings=work.settings, now=work.now)
     if message is None:
         return  # the ack already refused
     respond(text=message.text, blocks=message.block_dicts(), response_type="ephemeral", replace_original=True)
