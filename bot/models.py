@@ -250,6 +250,8 @@ class PlaybookStep(SQLModel, table=True):
     step: str = Field(max_length=40)
     sequence: int = Field(default=1)  # the n-th review; 1 for one-off steps
     due_on: date
+    # Its own date fell before csm-coach first saw the account: due from that day, "no review on record".
+    from_first_sight: bool = Field(default=False)
     status: StepStatus = Field(default=StepStatus.OPEN, sa_type=_as_text(StepStatus, 16))
     snoozed_until: date | None = None
     completed_by: str | None = Field(default=None, max_length=32)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
@@ -40,12 +40,14 @@ class Protection(StrEnum):
     OPEN_ALERT = "open_alert"
     RENEWING = "renewing"
     NEW = "new"
+    FROM_LEAVER = "from_leaver"  # placed by this plan from a leaver's book: it does not move twice
 
     def words(self, renewal_days: int) -> str:
         return {
             "open_alert": "open decline alert",
             "renewing": f"renews within {renewal_days} days",
             "new": f"started within the last {NEW_ACCOUNT_DAYS} days",
+            "from_leaver": "just taken over from a leaver",
         }[self.value]
 
 
@@ -73,11 +75,13 @@ class PlanAccount:
 
 @dataclass(frozen=True)
 class Holder:
-    """One CSM's book; `may_receive` is False for a manager or a leaver who still owns accounts."""
+    """One CSM's book; `may_receive` is False for a manager or a leaver who still owns accounts.
+    Every account of a `leaver` (left out of the last team file) moves, whatever protects it."""
 
     key: str
     accounts: tuple[PlanAccount, ...]
     may_receive: bool = True
+    leaver: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class Plan:
     overload_left: Fraction  # Σ of load_at_top above 1, in full books
     hires: Mapping[str, int]  # segment key -> more CSMs needed
     receivers: frozenset[str] = field(default_factory=frozenset)
+    leaver_moves: int = 0  # the first moves, every account of a leaver
+    stranded: tuple[tuple[str, PlanAccount], ...] = ()  # a leaver's accounts nobody on the team may take
 
     @property
     def fits(self) -> bool:
@@ -124,12 +130,76 @@ def percent(load: Fraction) -> int:
 
 
 def plan_moves(holders: Sequence[Holder], bands: Sequence[Band]) -> Plan:
+    """Leavers first (each of their accounts moves), then the fewest moves that bring all within band."""
     by_key = {b.key: b for b in bands}
     unknown = {a.segment for h in holders for a in h.accounts} - set(by_key)
     if unknown:
         raise ValueError(f"no band for segment(s): {', '.join(sorted(unknown))}")
     if len({h.key for h in holders}) != len(holders):
         raise ValueError("each CSM appears once")
+    if not any(h.leaver and h.accounts for h in holders):
+        return _rebalance(holders, bands)
+    handed, stranded, after_leavers = _leavers_first(holders, bands)
+    rest = _rebalance(after_leavers, bands)
+    full = math.lcm(*(b.high for b in bands))
+    weight = {b.key: full // b.high for b in bands}
+    before = {h.key: Fraction(sum(weight[a.segment] for a in h.accounts), full) for h in holders}
+    return replace(
+        rest,
+        moves=handed + rest.moves,
+        before=before,
+        leaver_moves=len(handed),
+        stranded=stranded,
+    )
+
+
+def _leavers_first(
+    holders: Sequence[Holder], bands: Sequence[Band]
+) -> tuple[tuple[Move, ...], tuple[tuple[str, PlanAccount], ...], list[Holder]]:
+    """Every account of a leaver to the CSM with the most room who owns its segment (anyone who may
+    receive when nobody does), open alerts first, then the largest ARR: a mandatory move each, so
+    their number is fixed and only where they go is chosen. The books that result, for rebalancing."""
+    full = math.lcm(*(b.high for b in bands))
+    weight = {b.key: full // b.high for b in bands}
+    units = {h.key: sum(weight[a.segment] for a in h.accounts) for h in holders}
+    owns = {h.key: {a.segment for a in h.accounts} for h in holders}
+    takers = sorted(h.key for h in holders if h.may_receive and not h.leaver)
+    gained: dict[str, list[PlanAccount]] = defaultdict(list)
+    moves: list[Move] = []
+    stranded: list[tuple[str, PlanAccount]] = []
+    leaving = [(h.key, a) for h in holders if h.leaver for a in h.accounts]
+    leaving.sort(key=lambda ka: (ka[1].protected is not Protection.OPEN_ALERT, -ka[1].arr, ka[1].id))
+    for giver, account in leaving:
+        owners = [k for k in takers if account.segment in owns[k]]
+        candidates = owners or takers
+        if not candidates:
+            stranded.append((giver, account))
+            continue
+        receiver = min(candidates, key=lambda k: (units[k] + weight[account.segment], k))
+        units[giver] -= weight[account.segment]
+        units[receiver] += weight[account.segment]
+        owns[receiver].add(account.segment)
+        gained[receiver].append(replace(account, protected=Protection.FROM_LEAVER))
+        why = "its CSM has left the team: each of their accounts moves, protected or not"
+        if account.protected is Protection.OPEN_ALERT:
+            why += "; an open decline alert needs an owner first"
+        if not owners:
+            why += "; nobody on the team owns this segment yet"
+        why += f"; the receiver goes to {percent(Fraction(units[receiver], full))}%"
+        moves.append(Move(account, giver, receiver, why))
+    kept = {(k, a.id) for k, a in stranded}
+    after = [
+        replace(
+            h,
+            accounts=tuple(a for a in h.accounts if not h.leaver or (h.key, a.id) in kept)
+            + tuple(gained[h.key]),
+        )
+        for h in holders
+    ]
+    return tuple(moves), tuple(stranded), after
+
+
+def _rebalance(holders: Sequence[Holder], bands: Sequence[Band]) -> Plan:
     full = math.lcm(*(b.high for b in bands)) if bands else 1
     weight = {b.key: full // b.high for b in bands}
     units = {h.key: sum(weight[a.segment] for a in h.accounts) for h in holders}

@@ -6,7 +6,7 @@ The rules: docs/how-it-works.md, "Playbooks".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -43,6 +43,17 @@ class Step(StrEnum):
         }[self.value]
 
     @property
+    def record_noun(self) -> str:
+        """What there is no record of when csm-coach never saw the step's date: "no kickoff on record"."""
+        return {
+            "master_plan": "master plan",
+            "kickoff": "kickoff",
+            "first_outcome": "first outcome",
+            "onboarding_complete": "completed onboarding",
+            "review": "review",
+        }[self.value]
+
+    @property
     def needs_form(self) -> bool:
         """Marking it done records fields (a modal), not just the date."""
         return self in (Step.MASTER_PLAN, Step.REVIEW)
@@ -61,6 +72,8 @@ class PlannedStep:
     step: Step
     sequence: int  # 1 for one-off steps; the n-th review for recurring ones
     due_on: date
+    # Its own date fell before csm-coach first saw the account: due from that day instead.
+    from_first_sight: bool = False
 
 
 def initial_steps(
@@ -71,7 +84,11 @@ def initial_steps(
     last_review_date: date | None,
     cadence: Mapping[str, int],
 ) -> list[PlannedStep]:
-    """Every step an account should have from the day csm-coach first saw it (`first_seen`)."""
+    """Every step an account should have from the day csm-coach first saw it (`first_seen`).
+
+    What csm-coach never saw, it does not date: a step whose date falls before `first_seen` is due
+    from that day, so a team's first morning is a backlog that clears, not years of overdue days.
+    """
     steps: list[PlannedStep] = []
     # An account already running when imported gets two weeks from the import for its master plan.
     plan_from = start_date if start_date >= first_seen else first_seen
@@ -85,10 +102,11 @@ def initial_steps(
         )
     every = cadence.get(segment, 0)
     if every > 0:
-        # A date already past makes the review overdue: the truth the CSM needs to see.
         since = last_review_date or start_date
         steps.append(PlannedStep(Playbook.REVIEW, Step.REVIEW, 1, since + timedelta(days=every)))
-    return steps
+    return [
+        replace(s, due_on=first_seen, from_first_sight=True) if s.due_on < first_seen else s for s in steps
+    ]
 
 
 def next_review(

@@ -105,7 +105,8 @@ def import_accounts(
                 values = _values(row, lookups, dates, with_review)
                 old = stored.get(external_id)
                 if old is None:
-                    inserts.append({"external_id": external_id, **values})
+                    # The day csm-coach first saw it: steps dated before it are due from that day.
+                    inserts.append({"external_id": external_id, **values, "first_seen_on": today})
                 elif any(getattr(old, column) != value for column, value in values.items()):
                     updates.append({"_id": old.id, **values})
                     if old.owner_id != values["owner_id"]:

@@ -51,6 +51,8 @@ class ImportResult:
     seconds: float = 0.0
     # Kind-specific counts, in the order summary() shows them, e.g. {"owner changes": 3}.
     details: dict[str, int] = field(default_factory=dict)
+    # Lines that follow the summary: what a person must act on (a leaver who still owns accounts).
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         new, changed = ("new", "replaced") if self.kind == "usage" else ("created", "updated")
@@ -59,7 +61,8 @@ class ImportResult:
         rate = (
             f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds > 0 and self.rows >= 100_000 else ""
         )
-        return (
+        line = (
             f"{self.kind} from {self.file}: {plural(self.rows, 'row')} read; "
             f"{', '.join(parts)} ({self.seconds:.1f} s{rate})"
         )
+        return "\n".join([line, *self.notes])

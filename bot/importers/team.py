@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlmodel import SQLModel
 
 from bot.identifiers import is_slack_user_id
 from bot.importers.csvfile import CsvFile, Progress, Row
 from bot.importers.errors import ImportResult
 from bot.models import Role
+from bot.plaintext import plural
 from bot.services import teams
 
 COLUMNS = ("slack_user_id", "email", "name", "team", "role", "timezone")
@@ -141,3 +143,28 @@ def _write_people(
         conn.execute(person.insert(), inserts)
     result.created, result.updated = len(inserts), len(updates)
     result.details.update(reactivated=reactivated, deactivated=len(gone))
+    result.notes.extend(_leavers(conn, [int(str(g["_id"])) for g in gone], stored))
+
+
+def _leavers(conn: Connection, gone: list[int], stored: dict[str, Any]) -> list[str]:
+    """One line per person this file leaves out: who, and how many accounts they still own."""
+    if not gone:
+        return []
+    account = SQLModel.metadata.tables["account"]
+    owned: dict[int, int] = dict(
+        conn.execute(
+            select(account.c.owner_id, func.count())
+            .where(account.c.owner_id.in_(gone))
+            .group_by(account.c.owner_id)
+        ).all()
+    )
+    lines = []
+    for row in sorted((r for r in stored.values() if r.id in gone), key=lambda r: r.name):
+        n = owned.get(row.id, 0)
+        still = (
+            f"still owns {plural(n, 'account')}: `csm-coach plan` (or `/teamload plan`) moves them first"
+            if n
+            else "owns no accounts"
+        )
+        lines.append(f"Left the team: {row.name} ({row.slack_user_id}), {still}.")
+    return lines

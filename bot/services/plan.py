@@ -103,7 +103,12 @@ def compute(*, session: Session, team: Team, today: date, settings: Settings) ->
         )
         owned[a.owner_id].append(PlanAccount(a.id, a.segment, float(a.arr), a.renewal, why))
     holders = [
-        Holder(p.slack_user_id, tuple(owned[p.id]), may_receive=p.active and p.role == Role.CSM)
+        Holder(
+            p.slack_user_id,
+            tuple(owned[p.id]),
+            may_receive=p.active and p.role == Role.CSM,
+            leaver=not p.active,
+        )
         for p in sorted(by_id.values(), key=lambda p: p.slack_user_id)
         if p.id is not None
     ]
@@ -134,7 +139,7 @@ def fingerprint(*, session: Session, team: Team, holders: list[Holder], bands: l
         "last_application": last,
         "bands": [(b.key, b.low, b.high) for b in bands],
         "books": [
-            (h.key, h.may_receive, [(a.id, a.segment, a.arr, a.protected) for a in h.accounts])
+            (h.key, h.may_receive, h.leaver, [(a.id, a.segment, a.arr, a.protected) for a in h.accounts])
             for h in holders
         ],
     }

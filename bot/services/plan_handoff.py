@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from bot.domain.playbooks import Step
-from bot.models import Account, PlanApplication, PlaybookStep, StepStatus
+from bot.models import Account, Person, PlanApplication, PlaybookStep, StepStatus
 from bot.services import books
 from bot.services.plan import moves_of
 
@@ -63,4 +63,10 @@ def handoffs(*, session: Session, record: PlanApplication) -> list[Handoff]:
 
         found.setdefault(receiver, Handoff(receiver)).gains.append(line(giver))
         found.setdefault(giver, Handoff(giver)).hands_over.append(line(receiver))
-    return [found[k] for k in sorted(found)]
+    # A CSM who has left hears nothing: Slack would refuse the DM, and the handover is not theirs to do.
+    active = set(
+        session.exec(
+            select(Person.slack_user_id).where(col(Person.slack_user_id).in_(list(found)), col(Person.active))
+        ).all()
+    )
+    return [found[k] for k in sorted(found) if k in active]

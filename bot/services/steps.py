@@ -24,8 +24,9 @@ class DueStep:
     step: PlaybookStep
     account: Account
 
-    def days_overdue(self, today: date) -> int:
-        return (today - self.step.due_on).days
+    def overdue(self, today: date) -> bool:
+        """Past its date; a step csm-coach never saw the date of is overdue from the day it saw it."""
+        return self.step.due_on < today or (self.step.from_first_sight and self.step.due_on <= today)
 
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]]) -> None:
@@ -48,6 +49,7 @@ def _row(account_id: int, planned: PlannedStep) -> dict[str, object]:
         "step": planned.step.value,
         "sequence": planned.sequence,
         "due_on": planned.due_on,
+        "from_first_sight": planned.from_first_sight,
         "status": StepStatus.OPEN,
     }
 
@@ -118,7 +120,8 @@ def overdue_count(*, session: Session, today: date, owner_id: int) -> int:
         .where(
             Account.owner_id == owner_id,
             PlaybookStep.status == StepStatus.OPEN,
-            col(PlaybookStep.due_on) < today,
+            (col(PlaybookStep.due_on) < today)
+            | (col(PlaybookStep.from_first_sight) & (col(PlaybookStep.due_on) <= today)),
         )
     ).one()
 

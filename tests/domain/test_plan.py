@@ -193,3 +193,40 @@ def test_a_plan_with_moves_is_deterministic() -> None:
 def test_an_unknown_segment_is_refused() -> None:
     with pytest.raises(ValueError, match="no band"):
         plan_moves([Holder("UA", (account(1, "nope"),))], DEFAULT_BANDS)
+
+
+def test_every_account_of_a_leaver_moves_first_protected_or_not_open_alerts_leading() -> None:
+    leaver_accounts = (
+        *(account(i, "mid_market", arr=500.0 + i) for i in range(26)),
+        account(100, "mid_market", arr=90_000.0, protected=Protection.RENEWING),
+        account(101, "mid_market", arr=10.0, protected=Protection.OPEN_ALERT),
+        account(102, "mid_market", arr=20.0, protected=Protection.NEW),
+        account(103, "enterprise", arr=5_000.0),  # nobody on the team owns Enterprise
+    )
+    gone = Holder("UGONE", leaver_accounts, may_receive=False, leaver=True)
+    ana = Holder("UANA", tuple(account(1000 + i, "mid_market") for i in range(60)))
+    ben = Holder("UBEN", tuple(account(2000 + i, "mid_market") for i in range(95)))
+    olga = Holder("UOLGA", tuple(account(3000 + i, "mid_market", arr=1.0 + i) for i in range(130)))  # over
+    plan = plan_moves([gone, ana, ben, olga], DEFAULT_BANDS)
+
+    assert plan.leaver_moves == 30 and plan.stranded == ()
+    first = plan.moves[:30]
+    assert {m.giver for m in first} == {"UGONE"} and {m.account.id for m in first} == {
+        a.id for a in leaver_accounts
+    }
+    assert first[0].account.id == 101 and "open decline alert" in first[0].reason  # moves first
+    assert "protected or not" in first[1].reason and first[1].account.id == 100  # then by ARR
+    enterprise = next(m for m in first if m.account.id == 103)
+    assert "nobody on the team owns this segment yet" in enterprise.reason
+    assert plan.before["UGONE"] > 0 and plan.after["UGONE"] == 0
+    assert all(m.giver != "UGONE" for m in plan.moves[30:])  # then the rebalancing: Olga's overload
+    assert {m.giver for m in plan.moves[30:]} == {"UOLGA"} and plan.after["UOLGA"] <= 1
+    assert all(plan.after[k] <= 1 for k in ("UANA", "UBEN")) and plan.fits
+    assert len({m.account.id for m in plan.moves}) == len(plan.moves)  # nothing moves twice
+
+
+def test_a_leavers_accounts_with_nobody_to_take_them_are_said_to_be_stranded() -> None:
+    gone = Holder("UGONE", (account(1, "large"), account(2, "large")), may_receive=False, leaver=True)
+    manager = Holder("UMGR", (account(3, "large"),), may_receive=False)
+    plan = plan_moves([gone, manager], DEFAULT_BANDS)
+    assert plan.moves == () and [a.id for _, a in plan.stranded] == [1, 2]

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.models import Account
+from bot.models import Account, Team
 from bot.slack.answers import myload, teamload
 from tests.support import factories
 from tests.support.blockcheck import assert_valid_message, message_text
@@ -64,14 +64,14 @@ def harbor(session: Session) -> dict[str, Any]:
 def test_myload_shows_an_over_band_single_segment_book(session: Session, harbor: dict[str, Any]) -> None:
     text = say_myload(session, "UOVER")
     assert "Your book: 140 accounts" in text
-    assert "Over band" in text and "112%" in text
+    assert "*Over band:* 140 Mid-market = 112% of a full Mid-market book." in text
     assert "Mid-market" in text and "band 80–125" in text
     assert "15 accounts over" in text
 
 
 def test_myload_shows_a_within_band_book_with_its_headroom(session: Session, harbor: dict[str, Any]) -> None:
     text = say_myload(session, "UWITHIN")
-    assert "Within band" in text and "80%" in text
+    assert "*Within band:* 100 Mid-market = 80% of a full Mid-market book." in text
     assert "Room for *25 more accounts* in Mid-market" in text
 
 
@@ -79,7 +79,7 @@ def test_myload_shows_an_under_band_book_and_how_far_the_bottom_is(
     session: Session, harbor: dict[str, Any]
 ) -> None:
     text = say_myload(session, "UUNDER")
-    assert "Under band" in text
+    assert "*Under band:* 6 Enterprise = 15% of a full Enterprise book; the band starts at 25%" in text
     assert "4 accounts* more in Enterprise would bring you to the bottom" in text
 
 
@@ -87,15 +87,33 @@ def test_myload_weighs_a_mixed_book_segment_by_segment(session: Session, harbor:
     text = say_myload(session, "UMIXED")
     assert "Digital / SMB" in text and "Large" in text
     assert (
-        "Within band" in text
-        and "88% of a full book" in text
-        and "Each segment counts against its own band" in text
+        "*Within band:* 100 Digital / SMB = 50% of a full Digital / SMB book, "
+        "30 Large = 38% of a full Large book: 88% of one CSM's book." in text
     )
+    answer = myload.answer(command("/myload", "UMIXED"), session=session, settings=SETTINGS, now=NOW)
+    notification = answer.text
+    assert notification == "Your book: 130 accounts: 88% of one CSM's book, within band."  # the same basis
+
+
+def test_myload_says_when_segments_each_within_band_add_up_to_more_than_one_book(
+    session: Session, harbor: dict[str, Any]
+) -> None:
+    team = harbor["over"].team_id
+    ana = factories.person(session, session.get(Team, team), "UANA", name="Ana Alvarez")
+    factories.book(session, ana, large=67, enterprise=22)
+    session.commit()
+    text = say_myload(session, "UANA")
+    assert (
+        "*Over band:* 67 Large = 84% of a full Large book, 22 Enterprise = 55% of a full Enterprise book: "
+        "139% of one CSM's book. Each segment is within its own band, but together they are more than "
+        "one book." in text
+    ), text
 
 
 def test_myload_places_the_book_in_the_industry_survey(session: Session, harbor: dict[str, Any]) -> None:
     text = say_myload(session, "UOVER")
-    assert "Vitally" in text and "101–200" in text and "99% run fewer" in text
+    assert "In Vitally's survey of B2B SaaS companies, 1% give a CSM 101–200 customers, like you" in text
+    assert "most (99%) give fewer" in text and "Mid-market, 80–125) is the fairer yardstick" in text
     assert "Totango" in text and "~37" in text
 
 

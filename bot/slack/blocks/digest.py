@@ -112,12 +112,22 @@ def channel_post(
     lines: list[str] = []
     for owner_id, group in sorted(by_owner.items(), key=lambda kv: -sum(v.decline.at_risk for v in kv[1])):
         owner = owners.get(owner_id)
-        who = mention(owner.slack_user_id) if owner and owner.active else escape(owner.name if owner else "")
-        heading = f"*{who or 'Unassigned'}* — {plural(len(group), 'account')}"
+        if owner is None:
+            who = "Unassigned"
+        elif owner.active:
+            who = mention(owner.slack_user_id)
+        else:  # nobody gets these in a DM: the team sees who must pick them up
+            who = f":warning: unowned: {escape(owner.name)} has left"
+        heading = f"*{who}* — {plural(len(group), 'account')}"
         for k, view in enumerate(group):
             # The CSM's name travels with their first account, so a cut never leaves a name alone.
             lines.append(("" if k else heading + "\n") + f"    • {account_line(view, today)}")
-    pointer = context("Each CSM has their accounts in a DM with *Reached out* and *Snooze* buttons.")
+    leavers = any(not o.active for o in owners.values() if o.id in by_owner)
+    unowned = " Accounts of CSMs who have left are in nobody's DM: `/teamload plan` moves them."
+    pointer = context(
+        "Each CSM has their accounts in a DM with *Reached out* and *Snooze* buttons."
+        + (unowned if leavers else "")
+    )
 
     def more(n: int) -> Block:
         return context(

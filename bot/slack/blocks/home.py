@@ -33,7 +33,8 @@ def home_blocks(
     views, due = money_first(views), morning_order(due, today)
     budget = Budget(max_blocks=MAX_VIEW_BLOCKS)
     steps_head = [DividerBlock(), header(f"Playbook steps due ({len(due):,})")]
-    for block in myload_message(book, own=True, rules=rules).blocks:
+    # The survey's context is /myload's: App Home keeps its room for the accounts and steps.
+    for block in myload_message(book, own=True, rules=rules, industry=False).blocks:
         budget.add(block, reserve=steps_head)
     budget.add(DividerBlock(), header(f"Declining accounts ({len(views):,})"), reserve=steps_head)
     if views:

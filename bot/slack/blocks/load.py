@@ -58,40 +58,70 @@ def headroom_line(load: BookLoad) -> str:
     return f"Room for *{more}* in {label} (the main segment) before the top of the band."
 
 
+def segment_shares(load: BookLoad) -> str:
+    """Each segment's share of a full book of its own, then the sum: "67 Large = 84% of a full Large
+    book, 22 Enterprise = 55% of a full Enterprise book: 139% of one CSM's book". One basis everywhere:
+    a full book is each segment at the top of its band."""
+    parts = [
+        f"{s.count:,} {escape(s.band.label)} = {round(100 * s.count / s.band.high)}% "
+        f"of a full {escape(s.band.label)} book"
+        for s in load.segments
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return f"{', '.join(parts)}: {load.percent_of_top}% of one CSM's book"
+
+
+def band_starts_at(load: BookLoad) -> int:
+    """Where the band begins for this book's mix, in the same basis (share of one CSM's full book)."""
+    return round(100 * load.load_at_top / load.load_at_bottom) if load.load_at_bottom else 0
+
+
 def verdict_line(load: BookLoad) -> str:
     icon = VERDICT_ICON[load.verdict]
-    top, bottom = load.percent_of_top, round(load.load_at_bottom * 100)
+    shares = segment_shares(load)
     mixed = len(load.segments) > 1
-    bands = "the bands" if mixed else "the band"
     if load.verdict is Verdict.OVER:
-        detail = f"{top}% of a full book even at the top of {bands}."
+        detail = f"{shares}."
+        if mixed and all(s.count <= s.band.high for s in load.segments):
+            detail += " Each segment is within its own band, but together they are more than one book."
     elif load.verdict is Verdict.UNDER:
-        detail = f"{bottom}% of a full book even at the bottom of {bands}."
+        mix = " for this mix" if mixed else ""
+        detail = f"{shares}; the band starts at {band_starts_at(load)}% of a full book{mix}."
     else:
-        detail = f"{top}% of a full book at the top of {bands}, {bottom}% at the bottom."
-    if mixed:
-        detail += " Each segment counts against its own band."
-    return f"{icon} *{load.verdict.words.capitalize()}* — {detail}"
+        detail = f"{shares}."
+    return f"{icon} *{load.verdict.words.capitalize()}:* {detail}"
+
+
+def load_words(load: BookLoad) -> str:
+    """The load in one phrase, for a notification or a line: "139% of one CSM's book, over band"."""
+    return f"{load.percent_of_top}% of one CSM's book, {load.verdict.words}"
 
 
 def industry_context(book: Book) -> str:
     total = book.load.total
     position = survey_position(total)
+    survey = "Vitally's survey of B2B SaaS companies"
     if position.bracket is None:
-        survey = (
-            f"{plural(total, 'account')} is beyond every bracket in Vitally's survey of B2B SaaS companies "
-            "(the largest, 101–200 customers per CSM, holds 1% of them)."
-        )
+        said = f"No company in {survey} gives a CSM {total:,} customers (its largest bracket is 101–200)"
     else:
-        survey = (
-            f"Vitally's survey of B2B SaaS companies: {position.share_in_bracket}% run {position.bracket} "
-            f"customers per CSM like you; {position.share_fewer}% run fewer, {position.share_more}% more."
+        said = f"In {survey}, {position.share_in_bracket}% give a CSM {position.bracket} customers, like you"
+    main = book.load.main_segment
+    if main is not None and position.share_fewer > 50:
+        said += (
+            f"; most ({position.share_fewer}%) give fewer, since most surveyed companies serve larger "
+            f"accounts. The band of your main segment ({escape(main.label)}, {main.low}–{main.high}) is the "
+            "fairer yardstick."
         )
+    elif position.share_more > 50:
+        said += f"; most ({position.share_more}%) give more."
+    else:
+        said += "."
     reference, which = totango_reference(book.mean_arr)
     totango = f"Totango's data: ~{reference} per CSM for {which}"
     if total:
         totango += f" (yours average {money(book.mean_arr)} ARR)"
-    return f"{survey} {totango}; outliers run 400–500."
+    return f"{said} {totango}; outliers run 400–500."
 
 
 @dataclass(frozen=True)
@@ -120,7 +150,7 @@ def status_line(status: BookStatus, rules: RulesInForce) -> str:
 
 
 def myload_message(
-    book: Book, *, own: bool, rules: RulesInForce, status: BookStatus | None = None
+    book: Book, *, own: bool, rules: RulesInForce, status: BookStatus | None = None, industry: bool = True
 ) -> Message:
     load = book.load
     who = "Your" if own else f"{plain(book.person.name)}'s"
@@ -150,14 +180,11 @@ def myload_message(
         SectionBlock(fields=fields[:10]),
         section(headroom_line(load)),
         *([section(status_line(status, rules))] if status else []),
-        DividerBlock(),
-        context(industry_context(book)),
+        *([DividerBlock(), context(industry_context(book))] if industry else []),
     ]
     for block in blocks:
         budget.add(block)
-    return budget.message(
-        f"{fallback} — {load.verdict.words} ({load.percent_of_top}% of the top of the band)."
-    )
+    return budget.message(f"{fallback}: {load_words(load)}.")
 
 
 def outcomes_line(outcomes: Sequence[ReviewOutcomes], days: int) -> str:
@@ -182,13 +209,17 @@ def teamload_line(book: Book, outcomes: ReviewOutcomes | None = None) -> str:
         room = f", {-load.headroom} over"
     else:
         room = f", room for {load.headroom}"
-    inactive = "" if book.person.active else " _(not in the roster)_"
+    if not book.person.active:
+        return (
+            f":warning: {mention(book.person.slack_user_id)} *has left* — {plural(load.total, 'account')} "
+            f"({mix}) still to hand over: `/teamload plan` moves them first"
+        )
     reviews = ""
     if outcomes is not None and outcomes.done:
         reviews = f" · reviews {outcomes.done} ({outcomes.on_time} on time, {outcomes.expansion} expansion)"
     return (
         f"{VERDICT_ICON[load.verdict]} `{load.percent_of_top:>4}%` "
-        f"{mention(book.person.slack_user_id)}{inactive} — "
+        f"{mention(book.person.slack_user_id)} — "
         f"{plural(load.total, 'account')} ({mix}) · {load.verdict.words}{room}{reviews}"
     )
 
@@ -210,8 +241,8 @@ def teamload_message(
     budget.add(header(title), section(summary))
     by_person = {o.person.id: o for o in outcomes}
     footer = context(
-        "Sorted by load: share of one full book at the top of each segment's band. "
-        + outcomes_line(outcomes, outcome_days)
+        "Sorted by load: the share of one CSM's book, where a full book is each segment at the top "
+        "of its own band. " + outcomes_line(outcomes, outcome_days)
     )
     budget.add_lines(
         [teamload_line(b, by_person.get(b.person.id)) for b in ordered],

@@ -72,7 +72,7 @@ def load_lines(tp: TeamPlan) -> list[str]:
     order = sorted(plan.before, key=lambda k: (-plan.before[k], k))
     return [
         f"<@{k}> {percent(plan.before[k])}% → *{percent(plan.after[k])}%*"
-        + ("" if tp.people[k].active else " _(not in the roster)_")
+        + ("" if tp.people[k].active else " _(has left)_")
         for k in order
     ]
 
@@ -91,10 +91,12 @@ def move_lines(tp: TeamPlan) -> list[str]:
     for move in tp.plan.moves:
         by_giver[move.giver].append(move)
     lines: list[str] = []
-    for giver in sorted(by_giver, key=lambda g: (-tp.plan.before[g], g)):
+    # Leavers first: their accounts move whatever else the plan does.
+    for giver in sorted(by_giver, key=lambda g: (tp.people[g].active, -tp.plan.before[g], g)):
         moves = by_giver[giver]
+        left = "" if tp.people[giver].active else " has left and"
         lines.append(
-            f"*<@{giver}> hands over {plural(len(moves), 'account')}* "
+            f"*<@{giver}>{left} hands over {plural(len(moves), 'account')}* "
             f"({money(sum(m.account.arr for m in moves))} ARR):"
         )
         lines.extend(move_line(tp, m) for m in moves)
@@ -152,9 +154,21 @@ def rules_line(tp: TeamPlan) -> str:
 
 def summary(tp: TeamPlan) -> str:
     plan = tp.plan
+    stranded = (
+        f" :warning: {plural(len(plan.stranded), 'account')} of CSMs who have left cannot move: nobody "
+        "on the team may take accounts."
+        if plan.stranded
+        else ""
+    )
     if not plan.moves:
-        return "*No moves.* " + ("Nobody is over band." if all(v <= 1 for v in plan.before.values()) else "")
-    return f"*{plural(len(plan.moves), 'move')}*, {money(plan.arr_moved)} ARR moved."
+        calm = "Nobody is over band." if all(v <= 1 for v in plan.before.values()) else ""
+        return f"*No moves.* {calm}{stranded}"
+    first = (
+        f", first the {plural(plan.leaver_moves, 'account')} of CSMs who have left"
+        if plan.leaver_moves
+        else ""
+    )
+    return f"*{plural(len(plan.moves), 'move')}*{first}, {money(plan.arr_moved)} ARR moved.{stranded}"
 
 
 def applied_words(record: PlanApplication, zone: tzinfo) -> str:
@@ -179,7 +193,7 @@ def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
             blocks.append(section(note))
         blocks += [
             section(summary(tp)),
-            section("*Load before → after* (share of a full book at the top of the band)"),
+            section("*Load before → after* (share of one CSM's book: each segment at the top of its band)"),
         ]
         blocks += listed(loads, n, "CSMs", max_blocks=6)
         if moves:

@@ -37,19 +37,24 @@ def when(due_on: date, today: date) -> str:
     return f"due {day} (in {plural(days, 'day')})"
 
 
+def never_dated(due: DueStep, today: date) -> str:
+    """A step whose own date csm-coach never saw: what is missing, and days counted from first sight."""
+    days = (today - due.step.due_on).days
+    missing = f"no {Step(due.step.step).record_noun} on record"
+    return f"{missing} · *{plural(days, 'day')} overdue*" if days > 0 else f"{missing} · *due now*"
+
+
 def step_line(due: DueStep, today: date) -> str:
     step = Step(due.step.step)
     playbook = Playbook(due.step.playbook)
-    name = (
-        step.label
-        if step is Step.REVIEW or playbook is not Playbook.ONBOARDING
-        else f"Onboarding: {step.label}"
-    )
+    onboarding = playbook is Playbook.ONBOARDING and not step.label.startswith("Onboarding")
+    name = f"Onboarding: {step.label}" if onboarding else step.label
     if step is Step.REVIEW and due.step.sequence > 1:
         name += f" #{due.step.sequence}"
-    line = f"*{escape(due.account.name)}* · {name} · {when(due.step.due_on, today)}"
+    timing = never_dated(due, today) if due.step.from_first_sight else when(due.step.due_on, today)
+    line = f"*{escape(due.account.name)}* · {name} · {timing}"
     renewal = due.account.renewal_date
-    if renewal is not None and due.step.due_on < today and renewal >= today:
+    if renewal is not None and due.overdue(today) and renewal >= today:
         line += f" · renews {day_name(renewal, today)}"  # why this overdue step comes first
     return line
 
@@ -58,7 +63,7 @@ def morning_order(due: Sequence[DueStep], today: date) -> list[DueStep]:
     """Overdue before due; among overdue the account renewing soonest first (no renewal date last)."""
 
     def key(item: DueStep) -> tuple[bool, date, date, str, int]:
-        overdue = item.step.due_on < today
+        overdue = item.overdue(today)
         renewal = (item.account.renewal_date or date.max) if overdue else item.step.due_on
         return (not overdue, renewal, item.step.due_on, item.account.name, item.step.id or 0)
 
@@ -66,7 +71,7 @@ def morning_order(due: Sequence[DueStep], today: date) -> list[DueStep]:
 
 
 def overdue_count(due: Sequence[DueStep], today: date) -> int:
-    return sum(1 for d in due if d.step.due_on < today)
+    return sum(1 for d in due if d.overdue(today))
 
 
 def backlog_line(plan: BacklogPlan, today: date) -> str:
