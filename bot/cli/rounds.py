@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.apps import app
-from bot.cli.common import console, parse_moment, ready_engine
+from bot.cli.common import console, parse_moment, ready_engine, writable_file
 from bot.config import get_settings
 from bot.errors import UserFacingError
 from bot.slack.client import make_round_client
@@ -73,6 +73,8 @@ def plan(
     from bot.cli.plan import run_plan
 
     settings = get_settings()
+    if csv_file is not None:
+        writable_file(csv_file, option="--csv")  # before the plan is made, not after it is printed
     engine = ready_engine(settings)
     run_plan(
         console,

@@ -10,12 +10,13 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.models import Delivery, DeliveryStatus
+from bot.services import localtime
 from tests.support import company
 from tests.support.processes import Cli
 from tests.support.slack_standin import SlackStandIn
@@ -48,11 +49,16 @@ class Output:
         raise AssertionError(f"no line with {words} within {timeout}s:\n{self.text()[-3000:]}")
 
 
+def place_at_offset(offset: timedelta, now: datetime) -> str:
+    """A place whose clocks are `offset` from UTC at `now`: a team's zone is a place's, never Etc/GMT-N."""
+    places = sorted(z for z in available_timezones() if z.split("/", 1)[0] in localtime.PLACE_AREAS)
+    return next(z for z in places if now.astimezone(ZoneInfo(z)).utcoffset() == offset)
+
+
 def past_post_time(engine: Engine, session: Session, tmp_path: Path, minutes_ago: int = 15) -> None:
     """The company, in a zone where it is about noon now, with its post time `minutes_ago` ago."""
     utc_now = datetime.now(UTC)
-    offset = 12 - utc_now.hour  # Etc/GMT-N is N hours east of UTC
-    zone = "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+    zone = place_at_offset(timedelta(hours=12 - utc_now.hour), utc_now)
     post = utc_now.astimezone(ZoneInfo(zone)) - timedelta(minutes=minutes_ago)
     company.load(engine, tmp_path, today=post.date())
     company.set_channels(session, post_time=f"{post:%H:%M}", timezone=zone)
