@@ -24,7 +24,10 @@ def digest(
         bool, typer.Option("--dry-run", help="Print the messages here; send nothing.")
     ] = False,
     at: Annotated[
-        str | None, typer.Option(help="Pretend it is this moment (ISO 8601, e.g. 2026-11-23T09:00+00:00).")
+        str | None,
+        typer.Option(
+            metavar="MOMENT", help="Pretend it is this moment (ISO 8601, e.g. 2026-11-23T09:00+00:00)."
+        ),
     ] = None,
 ) -> None:
     """Run the morning round now: each team's channel post and each CSM's DM."""
@@ -62,7 +65,11 @@ def plan(
     team: Annotated[str | None, typer.Option(help="Only this team (default: every team).")] = None,
     csv_file: Annotated[
         Path | None,
-        typer.Option("--csv", help="Also write the moves: external_id,name,segment,arr,from,to,reason."),
+        typer.Option(
+            "--csv",
+            metavar="FILE.csv",
+            help="Also write the moves: external_id,name,segment,arr,from,to,reason.",
+        ),
     ] = None,
     apply: Annotated[
         bool,

@@ -7,7 +7,9 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from tests.support import company
 from tests.support.processes import Cli, ServeApp, free_port
 from tests.support.slack_standin import APP_TOKEN, BOT_TOKEN, SlackStandIn
 
@@ -142,3 +144,17 @@ def test_a_database_that_cannot_be_had_is_one_line_naming_database_url(
     line = one_line(result.stdout)
     assert line.startswith("csm-coach: ") and said.format(tmp=tmp_path) in line
     assert "hunter2" not in line
+
+
+@pytest.mark.parametrize("where", ["no/such/dir/moves.csv", "."], ids=["missing-directory", "a-directory"])
+def test_plan_csv_where_no_file_can_be_written_is_one_line_before_any_plan(
+    cli: Cli, engine: Engine, tmp_path: Path, where: str
+) -> None:
+    company.load(engine, tmp_path)
+    target = tmp_path / where
+
+    result = cli.run("plan", "--csv", str(target))
+
+    assert result.returncode == 2
+    problem = "is a directory" if target.is_dir() else f"no such directory {target.parent}"
+    assert one_line(result.stdout) == f"csm-coach: --csv {target}: {problem}"
