@@ -46,6 +46,8 @@ def digest(
     engine = ready_engine(settings)
     if dry_run:
         for plan in plan_round(engine=engine, now=now, settings=settings, team_name=team, commit=False):
+            for unsent in plan.unsent:
+                console.print(unsent[0].upper() + unsent[1:], soft_wrap=True, markup=False)
             if not plan.outgoing:
                 console.print(f"[dim]Team {plan.team}: nothing to send.[/]")
             for out in plan.outgoing:
