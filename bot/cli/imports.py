@@ -18,6 +18,7 @@ from bot.config import get_settings
 from bot.db import refresh_statistics, session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import ImportResult
+from bot.plaintext import plural
 
 
 @contextmanager
@@ -63,7 +64,9 @@ def run_import(kind: str, path: Path) -> None:
 
         with session_scope(engine) as session:
             started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
-        console.print(f"Playbook steps generated for {started:,} new accounts.", soft_wrap=True, markup=False)
+        console.print(
+            f"Playbook steps generated for {plural(started, 'new account')}.", soft_wrap=True, markup=False
+        )
     refresh_statistics(engine)
 
 

@@ -193,3 +193,10 @@ def test_a_plan_with_moves_is_deterministic() -> None:
 def test_an_unknown_segment_is_refused() -> None:
     with pytest.raises(ValueError, match="no band"):
         plan_moves([Holder("UA", (account(1, "nope"),))], DEFAULT_BANDS)
+
+
+def test_protected_accounts_are_counted_in_words_that_agree_with_the_count() -> None:
+    assert Protection.OPEN_ALERT.counted(6, 60) == "6 with an open decline alert"
+    assert Protection.RENEWING.counted(1, 1) == "1 renewing within 1 day"
+    assert Protection.RENEWING.words(1) == "renews within 1 day"
+    assert Protection.NEW.counted(2, 60) == "2 started within the last 90 days"
