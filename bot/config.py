@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -14,15 +13,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain import weekdays
 from bot.domain.bands import DEFAULT_BANDS
 from bot.domain.playbooks import DEFAULT_REVIEW_CADENCE
 from bot.domain.segments import match_segment
 from bot.domain.usage import DeclineRules
-from bot.errors import CannotStart, printable
+from bot.errors import CannotStart
+from bot.identifiers import SLACK_USER_ID
+from bot.plaintext import without_controls
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 MAX_CADENCE_DAYS = 3650
-_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 # csm-coach's own database: what its migrations and its SQL are written for.
 DATABASE_BACKENDS = frozenset({"sqlite", "postgresql"})
 
@@ -79,6 +80,13 @@ class Settings(BaseSettings):
     review_catchup_per_week: int = Field(default=3, ge=1, le=100)
     # Rebalancing never moves an account renewing within this many days.
     plan_protect_renewal_days: int = Field(default=60, ge=0, le=730)
+    # The team's working days, in its own zone: the clock's rounds go out on these only.
+    post_days: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(range(5)),
+        description="a list of weekday names separated by commas, e.g. mon,tue,wed,thu,fri",
+    )
+    # How late after a team's post time a missed round is still sent; later, it waits for the next one.
+    catch_up_hours: int = Field(default=6, ge=0, le=23)
     # The daily SQL sync, HH:MM in UTC, before the rounds.
     sync_time: str = Field(
         default="06:00",
@@ -120,8 +128,15 @@ class Settings(BaseSettings):
             value = frozenset(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
         if isinstance(value, frozenset | set | list | tuple):
             for admin in value:
-                if not (isinstance(admin, str) and _SLACK_USER_ID.fullmatch(admin)):
+                if not (isinstance(admin, str) and SLACK_USER_ID.fullmatch(admin)):
                     raise ValueError(f"{admin!r} is not a Slack user id")
+        return value
+
+    @field_validator("post_days", mode="before")
+    @classmethod
+    def _weekday_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return weekdays.parse_days(value)
         return value
 
     @field_validator("review_cadence_days", mode="before")
@@ -179,7 +194,7 @@ def load_settings(**values: Any) -> Settings:
     except ValidationError as exc:
         raise InvalidSettings(describe_invalid(exc)) from None
     except SettingsError as exc:  # a source that could not be read at all
-        raise InvalidSettings([f"settings: {printable(str(exc))}"]) from None
+        raise InvalidSettings([f"settings: {_as_written(str(exc))}"]) from None
 
 
 # Never echoed back: tokens, and a database URL's password.
@@ -233,10 +248,15 @@ def describe_invalid(exc: ValidationError) -> list[str]:
             raw, source = given, ""
         shown = variable
         if raw is not None and name not in _SECRET:
-            raw = printable(raw)
+            raw = _as_written(raw)
             shown += "=" + (raw if len(raw) <= _SHOWN else raw[: _SHOWN - 1] + "…")
         lines.append(f"{shown}{source} is not valid: {allows(name)}")
-    return lines or [f"settings are not valid: {printable(str(exc).splitlines()[0])}"]
+    return lines or [f"settings are not valid: {_as_written(str(exc).splitlines()[0])}"]
+
+
+def _as_written(value: str) -> str:
+    """A bad value quoted back as written, its control characters spelt as escapes (`\\x1b[2J`)."""
+    return without_controls(value, keep_newlines=False, visible=True)
 
 
 def _raw_value(variable: str) -> tuple[str | None, str]:

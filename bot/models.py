@@ -199,6 +199,7 @@ class RoundState(StrEnum):
     RUNNING = "running"
     DONE = "done"  # every message settled (sent, in doubt, refused, or out of attempts)
     RETRY = "retry"  # something failed definitely: run again at `retry_at`
+    PASSED = "passed"  # the clock let it go: not a working day, or too late to catch up
 
 
 class TeamRound(SQLModel, table=True):

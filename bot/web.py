@@ -1,18 +1,22 @@
 """ASGI app for HTTP mode: `POST /slack/events` (Slack-signed) and `GET /healthz`.
 
-Before Bolt sees a request: its size is bounded (413, unread), its signature is checked on the raw
-bytes (401), it must parse the way Bolt will parse it (400), and an Events API retry of an event
-already received is acknowledged and dropped. Client junk gets a 4xx and one log line, never a 5xx.
+The front door is the one reader of a request. The headers it needs are read as bytes: given once,
+ASCII and bounded, or refused (400, 401, 415) before Python's own parsing could fail on them. The body is
+read within its size limit (413, unread) and its deadline (408); the signature is checked on the raw
+bytes (401); the payload is read once, for its media type, and its shape checked (415, 400:
+`bot/slack/payload.py`); an Events API retry of an event already received is acknowledged and
+dropped. Bolt then gets that very payload, so the two never disagree on what a request says. Client
+junk gets a 4xx and one log line, never a 5xx.
 """
 
 from __future__ import annotations
 
-import json
+import email.message
 import logging
-from collections.abc import Sequence
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 import anyio
 from slack_bolt import App, BoltRequest
@@ -20,7 +24,7 @@ from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -28,12 +32,24 @@ from bot.config import Settings, get_settings
 from bot.db import get_engine, is_busy, migrate, request_engine, session_scope
 from bot.services.slack_events import first_sight
 from bot.slack.app import LISTENER_THREADS, create_app
+from bot.slack.payload import FORM, JSON, BadPayload, read_payload
 
 log = logging.getLogger(__name__)
 
 MAX_SLACK_BODY = 1024 * 1024  # Slack's own payloads are far smaller; a bigger body is not from Slack
+# Slack sends a body at once; one still coming after this long is cut off (its 3 s to ack are gone).
+BODY_SECONDS = 5.0
 # Threads that take a request from the event loop to Bolt (each acks, and may record an event id).
 REQUEST_THREADS = 16
+
+# The headers read, as the bytes that came: `str.isdigit` takes "²" that `int` refuses, `int` refuses
+# thousands of digits, and `hmac.compare_digest` refuses non-ASCII text. Unix seconds fit in 12 digits.
+TIMESTAMP = re.compile(rb"[0-9]{1,12}")
+SIGNATURE = re.compile(rb"v0=[0-9a-f]{64}")  # Slack's v0 scheme: a SHA-256 HMAC in hex
+RETRY_NUM = re.compile(rb"[0-9]{1,4}")
+CONTENT_LENGTH = re.compile(rb"[0-9]{1,16}")
+CONTENT_TYPE = re.compile(rb"[\x20-\x7e]{1,200}")  # printable ASCII
+MEDIA_TYPES = (JSON, FORM)
 
 
 class Refused(Exception):
@@ -45,55 +61,87 @@ class Refused(Exception):
         self.reason = reason
 
 
-async def read_bounded(request: Request, limit: int) -> bytes:
+def header(request: Request, name: bytes, pattern: re.Pattern[bytes], *, status: int) -> str | None:
+    """A header the front door reads: absent, or given once and matching `pattern`, else refused.
+
+    Given twice it is refused too: which of the two counts would be a guess (Starlette reads the
+    first, Bolt the last)."""
+    values = [value for key, value in request.headers.raw if key == name]
+    if len(values) > 1:
+        raise Refused(400, f"{name.decode()} is given {len(values)} times")
+    if not values:
+        return None
+    if pattern.fullmatch(values[0]) is None:
+        raise Refused(status, f"{name.decode()} is not what Slack sends")
+    return values[0].decode("ascii")
+
+
+@dataclass(frozen=True)
+class SlackHeaders:
+    timestamp: str | None
+    signature: str | None
+    content_type: str | None
+    retry: str | None  # X-Slack-Retry-Num: Slack sending an event again
+
+    @classmethod
+    def of(cls, request: Request) -> SlackHeaders:
+        return cls(
+            timestamp=header(request, b"x-slack-request-timestamp", TIMESTAMP, status=401),
+            signature=header(request, b"x-slack-signature", SIGNATURE, status=401),
+            content_type=header(request, b"content-type", CONTENT_TYPE, status=415),
+            retry=header(request, b"x-slack-retry-num", RETRY_NUM, status=400),
+        )
+
+    def media_type(self) -> str:
+        """The media type, parameters aside (`application/json; charset=utf-8` is JSON), or 415."""
+        parsed = email.message.Message()
+        parsed["content-type"] = self.content_type or ""
+        media_type, charset = parsed.get_content_type(), parsed.get_content_charset()
+        if media_type not in MEDIA_TYPES or charset not in (None, "utf-8", "utf8"):
+            raise Refused(415, f"content type {self.content_type!r} is not one Slack sends")
+        return media_type
+
+
+async def read_bounded(request: Request, limit: int, *, seconds: float = BODY_SECONDS) -> bytes:
     """The body, or 413 as soon as it is known to be over `limit`: from Content-Length before reading,
-    else while it streams in (chunked)."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise Refused(400, "Content-Length is not a number")
-        if int(declared) > limit:
-            raise Refused(413, f"body of {declared} bytes is over {limit}")
+    else while it streams in (chunked); 408 when it has not all come within `seconds`."""
+    declared = header(request, b"content-length", CONTENT_LENGTH, status=400)
+    if declared is not None and int(declared) > limit:
+        raise Refused(413, f"body of {declared} bytes is over {limit}")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise Refused(413, f"body is over {limit} bytes")
+    try:
+        with anyio.fail_after(seconds):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise Refused(413, f"body is over {limit} bytes")
+    except TimeoutError:
+        raise Refused(408, f"body not received within {seconds:g} s") from None
+    except ClientDisconnect:
+        raise Refused(400, "client went away before the body ended") from None
     return bytes(body)
 
 
-def check_signature(verifier: SignatureVerifier, body: bytes, request: Request) -> None:
-    timestamp = request.headers.get("x-slack-request-timestamp")
-    signature = request.headers.get("x-slack-signature")
-    if not timestamp or not timestamp.isdigit() or not signature:
+def check_signature(verifier: SignatureVerifier, body: bytes, headers: SlackHeaders) -> None:
+    if headers.timestamp is None or headers.signature is None:
         raise Refused(401, "not signed")
     try:
-        valid = verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+        valid = verifier.is_valid(body=body, timestamp=headers.timestamp, signature=headers.signature)
     except UnicodeDecodeError:  # the SDK signs text; Slack only ever sends UTF-8
         raise Refused(400, "body is not UTF-8") from None
     if not valid:
         raise Refused(401, "bad or stale signature")
 
 
-def parse(body: bytes, content_type: str | None) -> dict[str, Any]:
-    """The payload as Bolt will read it (slack_bolt.request.internals.parse_body), or 400."""
+def parse(body: bytes, headers: SlackHeaders) -> dict[str, Any]:
+    """The payload Bolt will be handed, or 400 / 415."""
+    media_type = headers.media_type()
     try:
-        raw = body.decode("utf-8")
+        return read_payload(body.decode("utf-8"), media_type)
     except UnicodeDecodeError:
         raise Refused(400, "body is not UTF-8") from None
-    if not raw:
-        raise Refused(400, "empty body")
-    try:
-        if content_type == "application/json" or raw.startswith("{"):
-            parsed: Any = json.loads(raw)
-        else:
-            form = dict(parse_qsl(raw, keep_blank_values=True))
-            parsed = json.loads(form["payload"]) if "payload" in raw else form
-    except (ValueError, KeyError):
-        raise Refused(400, "body does not parse") from None
-    if not isinstance(parsed, dict):
-        raise Refused(400, "payload is not a JSON object")
-    return parsed
+    except BadPayload as bad:
+        raise Refused(400, str(bad)) from None
 
 
 def create_asgi(settings: Settings, *, engine: Engine, bolt: App) -> Starlette:
@@ -107,29 +155,31 @@ def create_asgi(settings: Settings, *, engine: Engine, bolt: App) -> Starlette:
         with session_scope(engine) as session:
             return not first_sight(session=session, event_id=event_id, now=datetime.now(UTC))
 
-    def handle(body: bytes, request: Request, payload: dict[str, Any]) -> Response:
+    def handle(payload: dict[str, Any], retry: str | None) -> Response:
         if already_seen(payload):
-            event_id, retry = payload.get("event_id"), request.headers.get("x-slack-retry-num") or "none"
-            log.info("event %s already received (retry %s): skipped", event_id, retry)
+            log.info("event %r already received (retry %s): skipped", payload.get("event_id"), retry)
             return JSONResponse({"ok": True})
-        # Plain dicts, as Bolt types them; of a repeated name the last value wins, as it did before.
-        headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
-        bolt_request = BoltRequest(
-            body=body.decode("utf-8"), query=dict(request.query_params.items()), headers=headers
-        )
-        return to_starlette_response(bolt.dispatch(bolt_request))
+        # Bolt takes a parsed body only under its Socket Mode name, which changes nothing else here but
+        # skipping its own signature check (done above, on the raw bytes: the one that counts) and
+        # letting its lazy listeners share this dict. No headers: a parsed body needs none, and Bolt's
+        # `x-slack-bolt-lazy-*` ones (run a lazy listener alone, without its ack) are not for outsiders.
+        return to_starlette_response(bolt.dispatch(BoltRequest(body=payload, mode="socket_mode")))
 
     async def slack_events(request: Request) -> Response:
         try:
+            headers = SlackHeaders.of(request)
             body = await read_bounded(request, MAX_SLACK_BODY)
-            check_signature(verifier, body, request)
-            payload = parse(body, request.headers.get("content-type"))
+            check_signature(verifier, body, headers)
+            payload = parse(body, headers)
         except Refused as refused:
             log.warning("refused a request to /slack/events with %s: %s", refused.status, refused.reason)
-            return PlainTextResponse(refused.reason, status_code=refused.status)
+            # The body may be unread: the connection cannot carry another request.
+            return PlainTextResponse(
+                refused.reason, status_code=refused.status, headers={"connection": "close"}
+            )
         try:
             # Bolt is synchronous; keep the event loop free for other requests meanwhile.
-            return await anyio.to_thread.run_sync(handle, body, request, payload, limiter=threads)
+            return await anyio.to_thread.run_sync(handle, payload, headers.retry, limiter=threads)
         except Exception as error:
             if not is_busy(error):
                 raise

@@ -188,3 +188,26 @@ def test_every_setting_says_what_it_allows() -> None:
         if field.annotation in (int, float):
             assert "from" in words or "at most" in words, name  # a number is always bounded
     assert allows("decline_threshold") == "a number greater than 0 and at most 1"
+
+
+def test_post_days_are_weekday_names_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POST_DAYS", "Mon, wednesday,SUN")
+    assert Settings(_env_file=None).post_days == {0, 2, 6}
+    assert Settings(_env_file=None, catch_up_hours=0).catch_up_hours == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        ("POST_DAYS", "mon,funday", "POST_DAYS=mon,funday is not valid: a list of weekday names"),
+        ("POST_DAYS", "", "POST_DAYS= is not valid: a list of weekday names"),
+        ("CATCH_UP_HOURS", "30", "CATCH_UP_HOURS=30 is not valid: a whole number from 0 to 23"),
+    ],
+)
+def test_working_days_settings_are_bounded(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, line: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(_env_file=None)
+    assert raised.value.lines[0].startswith(line), raised.value.lines

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from bot.cli.apps import app
-from bot.cli.common import errors
+from bot.cli.common import errors, say
 from bot.config import InvalidSettings, Settings, describe_invalid
 from bot.errors import CannotStart, UserFacingError
 from bot.importers.errors import CsvError
@@ -31,13 +31,11 @@ def main() -> None:
             raise
         lines = exc.lines if isinstance(exc, InvalidSettings) else describe_invalid(exc)
         for line in lines:
-            errors.print(f"csm-coach: {line}", markup=False, highlight=False, soft_wrap=True)
+            say(f"csm-coach: {line}", to=errors)
         sys.exit(2)
     except (CannotStart, UserFacingError, CsvError) as exc:
-        errors.print(f"csm-coach: {exc}", markup=False, highlight=False, soft_wrap=True)
+        say(f"csm-coach: {exc}", to=errors)
         sys.exit(2 if isinstance(exc, CannotStart) else 1)
     except OperationalError as exc:
-        errors.print(
-            f"csm-coach: cannot use the database: {exc.orig}", markup=False, highlight=False, soft_wrap=True
-        )
+        say(f"csm-coach: cannot use the database: {exc.orig}", to=errors)
         sys.exit(1)

@@ -7,15 +7,28 @@ from datetime import date, datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
 from bot.db import get_engine, migrate
-from bot.errors import CannotStart, UserFacingError, printable
+from bot.errors import CannotStart, UserFacingError
+from bot.plaintext import flatten
 
-console = Console()
-errors = Console(stderr=True)
+# No `:shortcode:` in data becomes an emoji; our own lines use none.
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
+
+
+def as_text(data: str) -> str:
+    """Data for a Rich markup string: one line without escape sequences, its `[tags]` inert."""
+    return escape(flatten(data))
+
+
+def say(line: str, *, to: Console = console) -> None:
+    """A line of ours with data in it, printed as is: no markup, no control character, one line."""
+    to.print(flatten(line), markup=False, highlight=False, soft_wrap=True)
 
 
 def ready_engine(settings: Settings) -> Engine:
@@ -40,7 +53,7 @@ def ready_engine(settings: Settings) -> Engine:
                 said += " (does its directory exist, and may csm-coach write there?)"
         else:
             where = url.render_as_string(hide_password=True)
-        raise CannotStart(f"DATABASE_URL: cannot use {printable(where)}: {printable(said)}") from None
+        raise CannotStart(f"DATABASE_URL: cannot use {flatten(where)}: {flatten(said)}") from None
     return engine
 
 
@@ -54,7 +67,7 @@ def writable_file(path: Path, *, option: str) -> Path:
         problem = "not writable"
     else:
         return path
-    raise CannotStart(f"{option} {printable(str(path))}: {printable(problem)}")
+    raise CannotStart(f"{option} {flatten(str(path))}: {flatten(problem)}")
 
 
 def parse_moment(value: str) -> datetime:

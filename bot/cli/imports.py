@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.cli.apps import import_app, team_app
-from bot.cli.common import console, errors, ready_engine
+from bot.cli.common import as_text, errors, ready_engine, say
 from bot.config import get_settings
 from bot.db import refresh_statistics, session_scope
 from bot.errors import UserFacingError
@@ -32,7 +32,7 @@ def progress_bar(path: Path) -> Iterator[Callable[[int, int], None]]:
         transient=True,
         disable=not errors.is_terminal,
     ) as progress:
-        task = progress.add_task(path.name, total=max(path.stat().st_size, 1))
+        task = progress.add_task(as_text(path.name), total=max(path.stat().st_size, 1))
 
         def update(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -45,7 +45,8 @@ def run_import(kind: str, path: Path) -> None:
     from bot.importers.team import import_team
     from bot.importers.usage import import_usage
 
-    today = datetime.now(UTC).date()  # the edge: the real day bounds the file's dates (README, "CSV formats")
+    now = datetime.now(UTC)  # the edge: the real day bounds the file's dates (README, "CSV formats")
+    today = now.date()
     importers: dict[str, Callable[..., ImportResult]] = {
         "team": import_team,
         "accounts": partial(import_accounts, today=today),
@@ -58,16 +59,16 @@ def run_import(kind: str, path: Path) -> None:
     engine = ready_engine(settings)
     with progress_bar(path) as progress:
         result = importer(path, engine=engine, progress=progress)
-    console.print(result.summary(), soft_wrap=True, markup=False)
-    if kind == "accounts":
-        from bot.services import steps
+    say(result.summary())
+    refresh_statistics(engine)
+    if kind in ("accounts", "usage"):
+        from bot.services.freshness import after_import
 
         with session_scope(engine) as session:
-            started = steps.generate(session=session, today=today, cadence=settings.review_cadence_days)
-        console.print(
-            f"Playbook steps generated for {plural(started, 'new account')}.", soft_wrap=True, markup=False
-        )
-    refresh_statistics(engine)
+            fresh = after_import(session=session, now=now, settings=settings)
+        if kind == "accounts":
+            say(f"Playbook steps generated for {plural(fresh.new_accounts, 'new account')}.")
+        say(f"Declining usage now: {plural(fresh.declining, 'account')}.")
 
 
 @import_app.command("team")
@@ -124,4 +125,4 @@ def team_set(
         updated = teams.configure(
             session=session, name=team, channel=channel, post_time=post_time, timezone=timezone
         )
-        console.print(teams.describe(updated, session=session), soft_wrap=True, markup=False)
+        say(teams.describe(updated, session=session))

@@ -6,18 +6,17 @@ The rules: docs/how-it-works.md, "Rebalancing a team".
 from __future__ import annotations
 
 import csv
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.rule import Rule
 from rich.table import Table
 from sqlalchemy import Engine
 
+from bot.cli.common import as_text
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.plan import PACE_DAYS, percent
@@ -29,11 +28,13 @@ from bot.services import plan as plans
 from bot.slack.blocks.common import money
 
 CSV_COLUMNS = ("external_id", "name", "segment", "arr", "from", "to", "reason")
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def clean(text: str) -> str:
-    """Data as plain text on a terminal: no control characters (escape sequences), no Rich markup."""
-    return escape("".join(ch for ch in text if not unicodedata.category(ch).startswith("C")))
+def spreadsheet_cell(value: str) -> str:
+    """The cell as text a spreadsheet shows and never evaluates: a formula's first character is quoted."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def headcount(tp: plans.TeamPlan) -> str:
@@ -57,12 +58,12 @@ def headcount(tp: plans.TeamPlan) -> str:
 
 def print_plan(console: Console, tp: plans.TeamPlan) -> None:
     plan = tp.plan
-    console.print(Rule(f"Rebalancing plan — team {clean(tp.team.name)} ({tp.today.isoformat()})"))
+    console.print(Rule(f"Rebalancing plan — team {as_text(tp.team.name)} ({tp.today.isoformat()})"))
     loads = Table("CSM", "Slack id", "Before", "After", title="Load at the top of the band")
     for key in sorted(plan.before, key=lambda k: (-plan.before[k], k)):
         loads.add_row(
-            clean(tp.people[key].name),
-            clean(key),
+            as_text(tp.people[key].name),
+            as_text(key),
             f"{percent(plan.before[key])}%",
             f"{percent(plan.after[key])}%",
         )
@@ -74,12 +75,12 @@ def print_plan(console: Console, tp: plans.TeamPlan) -> None:
         for m in plan.moves:
             facts = tp.accounts[m.account.id]
             moves.add_row(
-                clean(facts.name),
-                clean(tp.label(facts.segment)),
+                as_text(facts.name),
+                as_text(tp.label(facts.segment)),
                 money(facts.arr),
-                clean(tp.people[m.giver].name),
-                clean(tp.people[m.receiver].name),
-                clean(m.reason),
+                as_text(tp.people[m.giver].name),
+                as_text(tp.people[m.receiver].name),
+                as_text(m.reason),
             )
         console.print(moves)
         console.print(f"{money(plan.arr_moved)} ARR moved.")
@@ -89,7 +90,7 @@ def print_plan(console: Console, tp: plans.TeamPlan) -> None:
     if kept:
         reasons = ", ".join(why.counted(n, tp.renewal_days) for why, n in kept.most_common())
         console.print(f"Protected, staying with their CSM: {reasons}.")
-    console.print(clean(headcount(tp)), soft_wrap=True)
+    console.print(as_text(headcount(tp)), soft_wrap=True)
 
 
 def write_csv(path: Path, found: Sequence[plans.TeamPlan]) -> int:
@@ -100,17 +101,16 @@ def write_csv(path: Path, found: Sequence[plans.TeamPlan]) -> int:
         for tp in found:
             for m in tp.plan.moves:
                 facts = tp.accounts[m.account.id]
-                writer.writerow(
-                    (
-                        facts.external_id,
-                        facts.name,
-                        facts.segment,
-                        f"{facts.arr:.2f}",
-                        m.giver,
-                        m.receiver,
-                        m.reason,
-                    )
+                cells = (
+                    facts.external_id,
+                    facts.name,
+                    facts.segment,
+                    f"{facts.arr:.2f}",
+                    m.giver,
+                    m.receiver,
+                    m.reason,
                 )
+                writer.writerow([spreadsheet_cell(cell) for cell in cells])
                 rows += 1
     return rows
 
@@ -147,7 +147,7 @@ def run_plan(
     for tp in found:
         print_plan(console, tp)
     if csv_path is not None:
-        console.print(f"{plural(write_csv(csv_path, found), 'move')} written to {clean(str(csv_path))}.")
+        console.print(f"{plural(write_csv(csv_path, found), 'move')} written to {as_text(str(csv_path))}.")
     if apply:
         apply_all(console, engine=engine, settings=settings, now=now, found=found)
 
@@ -174,13 +174,13 @@ def apply_all(
                 today=tp.today,
                 settings=settings,
             )
-        name = clean(tp.team.name)
+        name = as_text(tp.team.name)
         if result.outcome is not plans.Outcome.APPLIED or result.record is None or result.record.id is None:
             console.print(f"Team {name}: the books changed while planning; nothing moved. Run it again.")
             continue
         summary = send_handoffs(engine=engine, client=client, application_id=result.record.id, now=now)
         sent = summary.outcomes["sent"]
-        failures = "; ".join(clean(f) for f in summary.failures)
+        failures = "; ".join(as_text(f) for f in summary.failures)
         console.print(
             f"Team {name}: {plural(len(tp.plan.moves), 'move')} applied; {plural(sent, 'handoff DM')} sent"
             + (f", not sent: {failures}" if failures else "."),

@@ -8,7 +8,7 @@ import typer
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.cli.apps import app
-from bot.cli.common import console, ready_engine
+from bot.cli.common import as_text, console, ready_engine, say
 from bot.config import get_settings
 from bot.db import get_engine, request_engine
 from bot.jobs.scheduler import configure as configure_scheduler
@@ -23,9 +23,8 @@ def migrate_cmd() -> None:
     """Bring the database schema up to date (Alembic)."""
     settings = get_settings()
     ready_engine(settings)
-    console.print(
-        f"Database schema is up to date ({get_engine(settings.database_url).url.render_as_string()})."
-    )
+    url = get_engine(settings.database_url).url.render_as_string()  # the password hidden
+    console.print(f"Database schema is up to date ({as_text(url)}).")
 
 
 @app.command()
@@ -34,6 +33,9 @@ def serve(
 ) -> None:
     """HTTP mode on PORT: POST /slack/events (Slack-signed) and GET /healthz."""
     import uvicorn
+
+    from bot import web_limits
+    from bot.logs import uvicorn_log_config
 
     settings = get_settings()
     settings.require("slack_bot_token", "slack_signing_secret")
@@ -47,6 +49,12 @@ def serve(
         workers=settings.web_concurrency,
         proxy_headers=True,
         log_level="info",
+        log_config=uvicorn_log_config(),
+        # Slow clients are cut off: see bot/web_limits.py (and bot/web.py for the body's deadline).
+        http=web_limits.HeadDeadline,
+        timeout_keep_alive=web_limits.KEEP_ALIVE_SECONDS,
+        limit_concurrency=web_limits.MAX_CONCURRENCY,
+        h11_max_incomplete_event_size=web_limits.MAX_HEAD_BYTES,
     )
 
 
@@ -63,7 +71,7 @@ def run() -> None:
     engine = ready_engine(settings)
     # Requests wait 2 s for a lock and answer "busy"; the round, on `engine`, waits as long as it needs.
     requests = request_engine(settings.database_url, threads=SOCKET_MODE_THREADS + LISTENER_THREADS)
-    bolt = create_app(settings, engine=requests, socket_mode=True)
+    bolt = create_app(settings, engine=requests)
     stopper = Stopper()
     scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
     handler = SocketModeHandler(bolt, settings.secret("slack_app_token"), concurrency=SOCKET_MODE_THREADS)
@@ -91,7 +99,7 @@ def clock() -> None:
     stopper = Stopper()
     scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
     for job in scheduler.get_jobs():
-        console.print(f"{job.name}: {job.trigger}", soft_wrap=True, markup=False)
+        say(f"{job.name}: {job.trigger}")
     stopper.install()
     scheduler.start()
     stopper.wait()

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.apps import app
-from bot.cli.common import console, parse_moment, ready_engine, writable_file
+from bot.cli.common import as_text, console, parse_moment, ready_engine, say, writable_file
 from bot.config import get_settings
 from bot.errors import UserFacingError
 from bot.slack.client import make_round_client
@@ -47,9 +47,9 @@ def digest(
     if dry_run:
         for plan in plan_round(engine=engine, now=now, settings=settings, team_name=team, commit=False):
             for unsent in plan.unsent:
-                console.print(unsent[0].upper() + unsent[1:], soft_wrap=True, markup=False)
+                say(unsent[0].upper() + unsent[1:])
             if not plan.outgoing:
-                console.print(f"[dim]Team {plan.team}: nothing to send.[/]")
+                console.print(f"[dim]Team {as_text(plan.team)}: nothing to send.[/]")
             for out in plan.outgoing:
                 render_message(
                     console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text
@@ -57,7 +57,7 @@ def digest(
         return
     client = make_round_client(settings, token=settings.secret("slack_bot_token"))
     summary = morning_round(engine=engine, client=client, now=now, settings=settings, team_name=team)
-    console.print(summary.line(), soft_wrap=True, markup=False)
+    say(summary.line())  # it quotes Slack's error strings
     if summary.outcomes["failed"] or summary.outcomes["refused"]:
         raise typer.Exit(code=3)
 

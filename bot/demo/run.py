@@ -9,10 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from rich.markup import escape
 from rich.rule import Rule
 from sqlmodel import Session, col, select
 
+from bot.cli.common import as_text
 from bot.cli.plan import show_demo_plan
 from bot.cli.render import render_message
 from bot.config import Settings
@@ -37,9 +37,10 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
     with tempfile.TemporaryDirectory() as tmp:
         files, summaries = build_company(engine, Path(tmp), today=today, seed=seed, holiday=holiday)
     for line in summaries:
-        console.print(f"[dim]{escape(line)}[/]")
+        console.print(f"[dim]{as_text(line)}[/]")
     console.print(
-        f"[dim]Database: {db_path} (open it with any SQLite tool; run the demo again to rebuild it).[/]\n"
+        f"[dim]Database: {as_text(str(db_path))} (open it with any SQLite tool; run the demo again to "
+        "rebuild it).[/]\n"
     )
 
     settings = Settings(_env_file=None)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.errors import printable
-from bot.plaintext import plural
+from bot.plaintext import plural, without_controls
 
 
 class CsvError(Exception):
@@ -24,14 +23,19 @@ class CsvError(Exception):
         self.line = line  # 1-based physical line in the file; the header is line 1
         self.column = column  # 1-based, None when the error is about the whole row or file
         self.column_name = column_name
-        self.message = printable(message)  # it may quote the file's bytes, and it reaches a terminal
+        # It may quote the file's bytes, and it reaches a terminal: control characters written as escapes.
+        self.message = without_controls(message, keep_newlines=False, visible=True)
         super().__init__(str(self))
+
+    @property
+    def shown_file(self) -> str:
+        return without_controls(self.file, keep_newlines=False, visible=True)
 
     def __str__(self) -> str:
         if self.column is None:  # about a row or the file; a missing column names itself in the message
-            return f"{printable(self.file)}:{self.line}: {self.message}"
+            return f"{self.shown_file}:{self.line}: {self.message}"
         label = f"{self.column_name}: " if self.column_name else ""
-        return f"{printable(self.file)}:{self.line}:{self.column}: {label}{self.message}"
+        return f"{self.shown_file}:{self.line}:{self.column}: {label}{self.message}"
 
 
 # The details whose label is a count's noun, by their singular: "1 team created", "2 teams created".

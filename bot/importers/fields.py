@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from bot.errors import CONTROL
+from bot.plaintext import first_control
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER_NOISE = str.maketrans("", "", "$ \u00a0\u202f")  # currency sign, spaces grouping thousands
@@ -56,13 +56,13 @@ class DateBounds:
 
 def control_character(text: str) -> str | None:
     """Why `text` cannot be a name or an id (it holds a control character), or None when it can."""
-    found = CONTROL.search(text)
-    if found is None:
+    at = first_control(text)
+    if at is None:
         return None
-    char = found.group()
+    char = text[at]
     what = "a line break" if char in _LINE_BREAKS else "a control character"
     return (
-        f"contains {what} (U+{ord(char):04X}) at character {found.start() + 1}: "
+        f"contains {what} (U+{ord(char):04X}) at character {at + 1}: "
         "names and ids must be one line of plain text"
     )
 

@@ -10,6 +10,7 @@ from time import perf_counter
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
+from bot.identifiers import is_slack_user_id
 from bot.importers.csvfile import CsvFile, Progress, Row
 from bot.importers.errors import ImportResult
 from bot.models import Role
@@ -18,7 +19,6 @@ from bot.services.localtime import place_zone
 
 COLUMNS = ("slack_user_id", "email", "name", "team", "role", "timezone")
 
-_SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ROLES = tuple(role.value for role in Role)
 
@@ -36,7 +36,7 @@ class _Member:
 
 def _member(row: Row) -> _Member:
     slack_user_id = row.text("slack_user_id", max_length=32)
-    if not _SLACK_ID.fullmatch(slack_user_id):
+    if not is_slack_user_id(slack_user_id):
         raise row.fail("slack_user_id", f'"{slack_user_id}" is not a Slack user id (like U024BE7LH)')
     email = row.text("email", max_length=320).lower()
     if not _EMAIL.fullmatch(email):

@@ -18,9 +18,11 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.db import session_scope
+from bot.domain import weekdays
 from bot.jobs import rounds
 from bot.jobs.compose import plan_team, select_teams
 from bot.jobs.deliver import RoundSummary, deliver, describe
+from bot.plaintext import plural
 from bot.services import teams
 from bot.services.usage import MedianMemo
 
@@ -65,14 +67,39 @@ def catch_up(
         try:
             with session_scope(engine) as session:
                 team = teams.get_team(session=session, team_id=team_id)
-                due = team is not None and rounds.is_due(session=session, team=team, now=now)
+                if team is None:
+                    continue
+                where = rounds.standing(session=session, team=team, now=now, settings=settings)
+            if where.due in (rounds.Due.OFF_DAY, rounds.Due.TOO_LATE):
+                _pass_over(engine=engine, team_id=team_id, name=name, where=where, now=now, settings=settings)
+                continue
         except Exception:  # noqa: BLE001 - one team's trouble never stops the next team
             log.exception("team %s: cannot tell whether its round is due", name)
             continue
-        if due:
+        if where.due is rounds.Due.NOW:
             part = take(team_id=team_id, force=False)
             if part is not None:
                 yield name, part
+
+
+def _pass_over(
+    *, engine: Engine, team_id: int, name: str, where: rounds.Standing, now: datetime, settings: Settings
+) -> None:
+    """Say once per team and day why the clock sends no round today, and when the next one goes."""
+    if where.due is rounds.Due.OFF_DAY:
+        why = f"{where.local.now:%A} is not a working day (POST_DAYS={weekdays.describe(settings.post_days)})"
+    else:
+        why = (
+            f"it is {where.local.now:%H:%M}, more than {plural(settings.catch_up_hours, 'hour')} "
+            "after the post time (CATCH_UP_HOURS)"
+        )
+    if rounds.pass_over(engine=engine, team_id=team_id, day=where.local.today, now=now, why=why):
+        log.info(
+            "team %s: no round today: %s; the next one goes %s",
+            name,
+            why,
+            f"{where.next_post:%a %d %b %H:%M} {where.next_post.tzinfo}",
+        )
 
 
 def _team_rounds(

@@ -8,13 +8,17 @@ at `retry_at` after a definite failure (backoff: attempts × 2 minutes, at most 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Engine, and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.config import Settings
 from bot.db import session_scope
+from bot.domain import weekdays
 from bot.jobs.deliver import RoundSummary
 from bot.models import RoundState, Team, TeamRound
 from bot.services import localtime
@@ -38,15 +42,67 @@ def local_date(*, session: Session, team: Team, now: datetime) -> date:
     return localtime.for_team(team, session=session, now=now).today
 
 
-def is_due(*, session: Session, team: Team, now: datetime) -> bool:
-    """The team's post time has passed today (its local day) and today's round has not gone out."""
+class Due(StrEnum):
+    """Where a team's round of today stands for the clock's catch-up."""
+
+    NOW = "due"
+    NOT_YET = "before the post time"
+    TAKEN = "taken"  # done, running elsewhere, or waiting for its retry
+    OFF_DAY = "not a working day"
+    TOO_LATE = "past the catch-up window"
+
+
+@dataclass(frozen=True)
+class Standing:
+    due: Due
+    local: localtime.LocalTime
+    next_post: datetime  # the next working day's post time after now, in the team's zone
+
+
+def standing(*, session: Session, team: Team, now: datetime, settings: Settings) -> Standing:
+    """Whether the clock should send the team's round of today now (docs/how-it-works.md, "Working days").
+
+    Only on a working day (`POST_DAYS`), from the post time to `CATCH_UP_HOURS` after it; a round
+    already begun is taken again after a definite failure (all day) or when left running (in the window).
+    """
     local = localtime.for_team(team, session=session, now=now)
-    if local.now.time() < post_time_of(team):
-        return False
+    post = post_time_of(team)
+    following = weekdays.next_post(local.now, post, settings.post_days)
+    posted_at = datetime.combine(local.today, post, tzinfo=local.zone)
+    in_window = posted_at <= local.now <= posted_at + timedelta(hours=settings.catch_up_hours)
     row = session.exec(
         select(TeamRound).where(TeamRound.team_id == team.id, TeamRound.local_date == local.today)
     ).first()
-    return row is None or _may_take(row, now)
+    if row is not None:
+        retry = row.state == RoundState.RETRY or in_window
+        return Standing(Due.NOW if retry and _may_take(row, now) else Due.TAKEN, local, following)
+    if local.today.weekday() not in settings.post_days:
+        return Standing(Due.OFF_DAY, local, following)
+    if local.now < posted_at:
+        return Standing(Due.NOT_YET, local, following)
+    return Standing(Due.NOW if in_window else Due.TOO_LATE, local, following)
+
+
+def pass_over(*, engine: Engine, team_id: int, day: date, now: datetime, why: str) -> bool:
+    """Record that the clock lets today's round go (an off day, too late to catch up); True the first
+    time only, so the reason is said once per team and day, whatever the number of clocks."""
+    with session_scope(engine) as session:
+        try:
+            with session.begin_nested():
+                session.add(
+                    TeamRound(
+                        team_id=team_id,
+                        local_date=day,
+                        state=RoundState.PASSED,
+                        attempts=0,
+                        started_at=now,
+                        finished_at=now,
+                        summary=why[:500],
+                    )
+                )
+        except IntegrityError:
+            return False
+    return True
 
 
 def _may_take(row: TeamRound, now: datetime) -> bool:

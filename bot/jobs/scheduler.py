@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.db import session_scope
+from bot.domain import weekdays
 from bot.jobs.digest import catch_up, morning_round
 from bot.jobs.stopping import Stopper
 from bot.services import localtime, teams
@@ -35,9 +36,10 @@ def team_job_id(team_id: int) -> str:
     return f"morning-round-team-{team_id}"
 
 
-def team_trigger(post_time: str, zone: ZoneInfo) -> CronTrigger:
+def team_trigger(post_time: str, zone: ZoneInfo, days: frozenset[int]) -> CronTrigger:
+    """The team's post time on its working days, in its zone."""
     hour, minute = (int(part) for part in post_time.split(":"))
-    return CronTrigger(hour=hour, minute=minute, timezone=zone)
+    return CronTrigger(day_of_week=weekdays.cron_days(days), hour=hour, minute=minute, timezone=zone)
 
 
 def run_team_round(
@@ -76,7 +78,8 @@ def sync_jobs(
             assert team.id is not None
             job_id = team_job_id(team.id)
             wanted.add(job_id)
-            trigger = team_trigger(team.post_time, localtime.team_zone(team, session=session))
+            zone = localtime.team_zone(team, session=session)
+            trigger = team_trigger(team.post_time, zone, settings.post_days)
             job = scheduler.get_job(job_id)
             if job is not None and repr(job.trigger) == repr(trigger) and job.args[2] == team.name:
                 continue

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.identifiers import SLACK_USER_ID, is_slack_user_id
 from bot.models import Person
 
-MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# A mention as Slack escapes it in a slash command's text: <@U123> or <@U123|name>.
+MENTION = re.compile(rf"<@({SLACK_USER_ID.pattern})(?:\|[^>]*)?>")
 
 
 def get_person(*, session: Session, slack_user_id: str) -> Person | None:
@@ -22,9 +23,9 @@ def get_person(*, session: Session, slack_user_id: str) -> Person | None:
 def find_people(*, session: Session, ref: str) -> Sequence[Person]:
     """Active people a user typed: `<@U…>` (escaped mention), a Slack id, an email, or `@name`."""
     ref = ref.strip()
-    if match := MENTION.match(ref):
+    if match := MENTION.fullmatch(ref):
         ref = match.group(1)
-    if USER_ID.match(ref):
+    if is_slack_user_id(ref):
         query = select(Person).where(Person.slack_user_id == ref)
     elif "@" in ref.strip("@"):
         query = select(Person).where(Person.email == ref.lower())

@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.slack.client import make_request_client
 from bot.slack.listeners import actions, commands, events, views
+from bot.slack.payload import acting_channel, acting_user
 from bot.slack.work import SLACK_FAILURES, Scope, message_for
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,8 @@ class RequestScopedApp(App):
         return super().dispatch(req)
 
 
-def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False) -> App:
+def create_app(settings: Settings, *, engine: Engine) -> App:
     bot_token = settings.secret("slack_bot_token")
-    signing_secret = "" if socket_mode else settings.secret("slack_signing_secret")
 
     def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         # One workspace, one bot token: no auth.test round trip before every first request.
@@ -75,7 +75,7 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
         app = RequestScopedApp(
             engine=engine,
             settings=settings,
-            signing_secret=signing_secret,
+            signing_secret="",  # unused: see request_verification_enabled
             client=make_request_client(settings),
             authorize=authorize,
             # With lazy listeners this runs each ack function in the request's own thread and returns
@@ -84,8 +84,9 @@ def create_app(settings: Settings, *, engine: Engine, socket_mode: bool = False)
             # miss 3 s.
             process_before_response=True,
             listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
-            # bot/web.py checks the signature on the raw bytes before parsing; Bolt checks it again.
-            request_verification_enabled=not socket_mode,
+            # bot/web.py checks the signature on the raw bytes and hands Bolt the payload it parsed,
+            # which Bolt could not check again; Socket Mode's requests come over Slack's own socket.
+            request_verification_enabled=False,
         )
 
     @app.error
@@ -128,8 +129,8 @@ def error_response(error: Exception, body: dict[str, Any], client: WebClient) ->
             return BoltResponse(
                 status=200, body=json.dumps(errors), headers={"content-type": "application/json"}
             )
-    user = (body.get("user") or {}).get("id")
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+    user = acting_user(body)
+    channel = acting_channel(body)
     try:
         if user and channel:
             client.chat_postEphemeral(

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.errors import UserFacingError
 from bot.slack.home import HomeRefresh
 from bot.slack.message_edit import stage_line
+from bot.slack.payload import acting_channel, acting_user
 from bot.slack.work import Scope, Shown
 
 Ref = TypeVar("Ref", bound=BaseModel)
@@ -31,8 +32,8 @@ class Click:
         container = body.get("container") or {}
         message = body.get("message") or {}
         return cls(
-            user_id=body["user"]["id"],
-            channel=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+            user_id=acting_user(body),
+            channel=acting_channel(body),
             ts=container.get("message_ts") or message.get("ts"),
             shown=message.get("blocks") or [],
             text=message.get("text"),

@@ -20,7 +20,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
-from bot.errors import CannotStart, UserFacingError, printable
+from bot.errors import CannotStart, UserFacingError
+from bot.plaintext import flatten
 
 # A network that is still coming up (a container's first seconds, a DNS hiccup) gets a few tries a
 # second or two apart; Slack out of reach for longer than that is said, and the process exits, so
@@ -83,7 +84,7 @@ def verify_tokens(settings: Settings, *, app_token: bool = False) -> None:
             refusal = error.response.get("error") if isinstance(error.response.data, dict) else None
             if status == 200 and refusal:
                 raise CannotStart(
-                    f"{variable(kind)} was refused by Slack ({printable(str(refusal))}): copy it again "
+                    f"{variable(kind)} was refused by Slack ({flatten(str(refusal))}): copy it again "
                     f"from the Slack app's settings, {kind.where}"
                 ) from None
             if status >= 500:
@@ -98,7 +99,7 @@ def verify_tokens(settings: Settings, *, app_token: bool = False) -> None:
         except (OSError, HTTPException) as error:
             raise SlackUnreachable(
                 f"cannot check {variable(kind)}: Slack at {settings.slack_api_url} cannot be reached "
-                f"({printable(reason(error))}) after {CHECK_RETRIES + 1} tries: check the network and "
+                f"({flatten(reason(error))}) after {CHECK_RETRIES + 1} tries: check the network and "
                 "SLACK_API_URL"
             ) from None
 

@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.db import is_busy, session_scope
 from bot.errors import UserFacingError
 from bot.slack.blocks.common import Message, plain_message
+from bot.slack.payload import acting_channel, acting_user
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class Work:
 
     @property
     def user_id(self) -> str:
-        return str(self.body.get("user_id") or (self.body.get("user") or {}).get("id") or "")
+        return acting_user(self.body)
 
     def transaction(self) -> AbstractContextManager[Session]:
         """Commits when the block ends without an error; what it wrote is then safe to talk about."""
@@ -86,7 +87,7 @@ class Work:
         if "command" in body and self.respond is not None:
             self.respond(text=message.text, blocks=message.block_dicts(), response_type="ephemeral")
             return
-        channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+        channel = acting_channel(body)
         if channel and body.get("type") == "block_actions":
             self.client.chat_postEphemeral(
                 channel=channel, user=self.user_id, text=message.text, blocks=message.block_dicts()

@@ -16,12 +16,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.models import Delivery, DeliveryStatus
-from bot.services import localtime
 from tests.support import company
-from tests.support.processes import Cli
+from tests.support.processes import EVERY_DAY, Cli
 from tests.support.slack_standin import SlackStandIn
 
 RECIPIENTS = company.RECIPIENTS
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Output:
@@ -49,19 +49,25 @@ class Output:
         raise AssertionError(f"no line with {words} within {timeout}s:\n{self.text()[-3000:]}")
 
 
-def place_at_offset(offset: timedelta, now: datetime) -> str:
-    """A place whose clocks are `offset` from UTC at `now`: a team's zone is a place's, never Etc/GMT-N."""
-    places = sorted(z for z in available_timezones() if z.split("/", 1)[0] in localtime.PLACE_AREAS)
-    return next(z for z in places if now.astimezone(ZoneInfo(z)).utcoffset() == offset)
+def zone_at_noon(utc_now: datetime) -> str:
+    """A place's zone (IANA, not a fixed offset) where it is between 11:00 and 13:00 at `utc_now`."""
+    for name in sorted(available_timezones()):
+        place = "/" in name and not name.startswith(("Etc/", "SystemV/"))
+        if place and 11 <= utc_now.astimezone(ZoneInfo(name)).hour <= 12:
+            return name
+    raise AssertionError("no zone at noon")
 
 
-def past_post_time(engine: Engine, session: Session, tmp_path: Path, minutes_ago: int = 15) -> None:
+def past_post_time(
+    engine: Engine, session: Session, tmp_path: Path, minutes_ago: int = 15, zone: str | None = None
+) -> datetime:
     """The company, in a zone where it is about noon now, with its post time `minutes_ago` ago."""
     utc_now = datetime.now(UTC)
-    zone = place_at_offset(timedelta(hours=12 - utc_now.hour), utc_now)
+    zone = zone or zone_at_noon(utc_now)
     post = utc_now.astimezone(ZoneInfo(zone)) - timedelta(minutes=minutes_ago)
     company.load(engine, tmp_path, today=post.date())
     company.set_channels(session, post_time=f"{post:%H:%M}", timezone=zone)
+    return post
 
 
 def posted(slack: SlackStandIn) -> Counter[str]:
@@ -90,7 +96,7 @@ def test_a_clock_started_after_the_post_time_sends_the_round_within_a_minute_and
     engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
 ) -> None:
     past_post_time(engine, session, tmp_path, minutes_ago=15)
-    first = cli.start("clock")
+    first = cli.start("clock", env=EVERY_DAY)
     output = Output(first)
     seconds = wait_posted(slack, len(RECIPIENTS), timeout=60)
     time.sleep(1)
@@ -99,7 +105,7 @@ def test_a_clock_started_after_the_post_time_sends_the_round_within_a_minute_and
     assert "team Harbor (catching up): Morning round: 3 sent" in output.text(), output.text()
     print(f"late clock: the round reached Slack {seconds:.1f} s after the clock started")
 
-    second = cli.start("clock")  # a restart, a deploy: the same day, after the post time
+    second = cli.start("clock", env=EVERY_DAY)  # a restart, a deploy: the same day, after the post time
     again = Output(second)
     again.wait_for("catch up on rounds not sent today", "executed successfully", timeout=60)
     assert posted(slack) == Counter(dict.fromkeys(RECIPIENTS, 1)), again.text()
@@ -112,7 +118,7 @@ def test_sigterm_in_the_middle_of_a_round_finishes_the_message_in_flight_and_exi
 ) -> None:
     past_post_time(engine, session, tmp_path, minutes_ago=5)
     slack.hang("chat.postMessage", times=None, seconds=2.5)  # a slow Slack: each post takes 2.5 s
-    clock = cli.start("clock")
+    clock = cli.start("clock", env=EVERY_DAY)
     output = Output(clock)
     slack.wait_for("chat.postMessage", timeout=60)
     seconds = stop(clock, 10)
@@ -127,7 +133,7 @@ def test_sigterm_in_the_middle_of_a_round_finishes_the_message_in_flight_and_exi
     assert rows == dict.fromkeys(before, DeliveryStatus.SENT), (rows, output.text())
 
     slack.reset()  # Slack is fast again; a new clock sends what the first one did not start
-    restarted = cli.start("clock")
+    restarted = cli.start("clock", env=EVERY_DAY)
     later = Output(restarted)
     wait_posted(slack, len(RECIPIENTS) - len(before), timeout=60)
     time.sleep(1)
@@ -135,3 +141,38 @@ def test_sigterm_in_the_middle_of_a_round_finishes_the_message_in_flight_and_exi
     assert set(after.values()) == {1} and not set(after) & set(before), (dict(before), dict(after))
     assert set(after) | set(before) == RECIPIENTS, later.text()
     assert stop(restarted, 10) < 10
+
+
+def test_a_clock_started_on_a_day_off_sends_nothing_and_says_when_the_next_round_goes(
+    engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    post = past_post_time(engine, session, tmp_path, minutes_ago=15)
+    days_off = ",".join(d for i, d in enumerate(WEEKDAYS) if i != post.weekday())  # every day but today
+    clock = cli.start("clock", env={"POST_DAYS": days_off})
+    output = Output(clock)
+    output.wait_for("team Harbor: no round today", timeout=60)
+    output.wait_for("team Summit: no round today", timeout=30)
+    output.wait_for("catch up on rounds not sent today", "executed successfully", timeout=30)
+    assert stop(clock, 10) < 10
+    assert slack.posted() == [], output.text()
+    line = next(line for line in output.lines if "team Harbor: no round today" in line)
+    assert f"{post:%A} is not a working day" in line and "the next one goes" in line, line
+    assert output.text().count("no round today") == 2  # one line per team, not one per catch-up
+
+
+def test_a_clock_started_past_the_catch_up_window_sends_nothing_until_the_next_working_day(
+    engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    past_post_time(engine, session, tmp_path, minutes_ago=90)
+    clock = cli.start("clock", env={**EVERY_DAY, "CATCH_UP_HOURS": "1"})
+    output = Output(clock)
+    output.wait_for("team Harbor: no round today", "CATCH_UP_HOURS", timeout=60)
+    output.wait_for("catch up on rounds not sent today", "executed successfully", timeout=30)
+    assert stop(clock, 10) < 10
+    assert slack.posted() == [], output.text()
+
+    restarted = cli.start("clock", env={**EVERY_DAY, "CATCH_UP_HOURS": "1"})  # says it once per day
+    again = Output(restarted)
+    again.wait_for("catch up on rounds not sent today", "executed successfully", timeout=60)
+    assert stop(restarted, 10) < 10
+    assert "no round today" not in again.text() and slack.posted() == [], again.text()

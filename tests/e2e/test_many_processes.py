@@ -25,7 +25,7 @@ from bot.models import Account, Alert, Delivery, PlaybookStep
 from tests.support import company
 from tests.support.blockcheck import message_text
 from tests.support.clicks import click, click_step, dm_of, step_of, submit
-from tests.support.processes import Cli, ServeApp, ServedApp
+from tests.support.processes import EVERY_DAY, Cli, ServeApp, ServedApp
 from tests.support.slack_standin import SlackStandIn
 
 ZONE = ZoneInfo("Europe/London")
@@ -70,7 +70,7 @@ def fire_the_round_in_two_clocks(
     post = (datetime.now(ZONE) + timedelta(seconds=80)).replace(second=0, microsecond=0)
     company.load(engine, tmp_path, today=post.date())
     company.set_channels(session, post_time=f"{post:%H:%M}", timezone="Europe/London")
-    clocks = [cli.start("clock"), cli.start("clock")]
+    clocks = [cli.start("clock", env=EVERY_DAY), cli.start("clock", env=EVERY_DAY)]
     deadline = post.timestamp() + 60
     while time.time() < deadline and len(slack.calls("chat.postMessage")) < len(RECIPIENTS):
         assert all(c.poll() is None for c in clocks), "a clock process died"

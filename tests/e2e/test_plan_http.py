@@ -201,7 +201,7 @@ def test_the_cli_prints_the_plan_writes_its_csv_and_applies_it_with_the_dms(
     assert (
         "5 moves" in shown.stdout
         and "\x1b[31m" not in shown.stdout
-        and "Evil [31m[bold]red[/bold]" in shown.stdout
+        and "Evil [bold]red[/bold]" in shown.stdout
     )
     with moves_csv.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))

@@ -19,7 +19,7 @@ from tests.support import company
 from tests.support.blockcheck import message_text
 from tests.support.clicks import click_step, dm_of, step_of, submit
 from tests.support.processes import Cli, ServeApp
-from tests.support.signing import app_home_opened, block_actions_payload
+from tests.support.signing import app_home_opened, block_actions_payload, view_submission_payload
 from tests.support.slack_standin import SlackStandIn
 
 LONDON = ZoneInfo("Europe/London")
@@ -98,6 +98,62 @@ def test_an_outsider_is_refused_and_nothing_opens(
     refusal = slack.wait_for("chat.postEphemeral")[0]
     assert refusal.param("user") == "U0SAM" and "Only the account's CSM" in refusal.text
     assert slack.calls("views.open") == []
+
+
+REVIEW_DONE = {
+    "step-results": {"value": {"type": "plain_text_input", "value": "Tickets resolved 40% faster"}},
+    "step-next-outcomes": {"value": {"type": "plain_text_input", "value": "Roll out to the EMEA team"}},
+}
+
+
+def submitted_with_user_id(modal: dict[str, Any], user_id: str, forged: str) -> dict[str, Any]:
+    """The review's form submitted by `user_id`, with another person's id in a top-level `user_id`."""
+    payload = view_submission_payload(
+        callback_id=modal["callback_id"],
+        values=REVIEW_DONE,
+        user_id=user_id,
+        private_metadata=modal["private_metadata"],
+    )
+    payload["view"]["blocks"] = modal["blocks"]
+    payload["user_id"] = forged
+    return payload
+
+
+@pytest.mark.parametrize("forged", ["U0BOSS", "U0MIA"], ids=["admin", "harbors-manager"])
+def test_a_user_id_beside_the_modals_user_lends_the_submitter_nothing(
+    morning: dict[str, Any], session: Session, serve_app: ServeApp, slack: SlackStandIn, forged: str
+) -> None:
+    """Who acts is `user.id`: Summit's plain CSM, naming an admin (or Harbor's manager) in a top-level
+    `user_id`, is refused on Harbor's account and nothing is recorded."""
+    app = serve_app(admins=["U0BOSS"])
+    review = step_of(session, "SILENT", Step.REVIEW)
+    click_step(app, "U0ANA", morning, review.id, "step-done")  # type: ignore[arg-type]
+    modal = slack.wait_for("views.open")[0].param("view")
+    slack.clear()
+
+    assert app.post_action(submitted_with_user_id(modal, "U0SAM", forged)).status == 200
+
+    refusal = slack.wait_for("chat.postMessage")[0]  # after the rollback
+    assert refusal.param("channel") == "U0SAM" and "Only the account's CSM" in refusal.text
+    assert slack.calls("chat.update") == []
+    session.expire_all()
+    assert (step := session.get(PlaybookStep, review.id)) is not None and step.status == "open"
+
+
+def test_the_steps_csm_acts_as_herself_whatever_user_id_says(
+    morning: dict[str, Any], session: Session, serve_app: ServeApp, slack: SlackStandIn
+) -> None:
+    app = serve_app()
+    review = step_of(session, "SILENT", Step.REVIEW)
+    click_step(app, "U0ANA", morning, review.id, "step-done")  # type: ignore[arg-type]
+    modal = slack.wait_for("views.open")[0].param("view")
+
+    assert app.post_action(submitted_with_user_id(modal, "U0ANA", "U0SAM")).status == 200
+
+    assert "Done — <@U0ANA>" in message_text({"blocks": slack.wait_for("chat.update")[0].blocks})
+    session.expire_all()
+    done = session.get(PlaybookStep, review.id)
+    assert done is not None and (done.status, done.completed_by) == ("done", "U0ANA")
 
 
 def test_skip_asks_why_records_it_in_place_and_a_second_click_says_so(

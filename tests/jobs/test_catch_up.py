@@ -219,3 +219,48 @@ def test_a_locked_database_fails_the_round_clearly_and_it_is_retried_later_the_s
     assert later["Harbor"].outcomes["sent"] == 3
     assert session.exec(select(TeamRound.state)).all() == [RoundState.DONE]
     assert {d.status for d in session.exec(select(Delivery)).all()} == {"sent"}
+
+
+def test_the_clock_sends_no_round_on_a_day_off_and_records_why_once(
+    loaded: Engine, session: Session, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    saturday = NOW - timedelta(days=2) + timedelta(minutes=15)  # Sat 21 Nov, 09:15 in London
+    caplog.set_level("INFO", logger="bot.jobs.digest")
+    assert sweep(loaded, slack, saturday) == {}
+    assert sweep(loaded, slack, saturday + timedelta(hours=5)) == {}  # Summit's post time too
+    assert slack.calls() == []
+    said = [r.getMessage() for r in caplog.records if "no round today" in r.getMessage()]
+    assert len(said) == 2, said  # Harbor at once; Summit (New York, 04:15 then) already a day off too
+    harbor = next(s for s in said if s.startswith("team Harbor"))
+    assert "Saturday is not a working day (POST_DAYS=mon,tue,wed,thu,fri)" in harbor, harbor
+    assert "the next one goes Mon 23 Nov 09:00 Europe/London" in harbor, harbor
+    assert set(session.exec(select(TeamRound.state)).all()) == {RoundState.PASSED}
+
+    by_hand = morning_round(  # `digest` run by hand sends whatever the day
+        engine=loaded,
+        client=make_round_client(Settings(_env_file=None, slack_api_url=slack.base_url), token="xoxb-test"),
+        now=saturday,
+        settings=SETTINGS,
+    )
+    assert by_hand.outcomes["sent"] == 5
+
+
+def test_a_round_missed_by_more_than_the_catch_up_window_waits_for_the_next_working_day(
+    loaded: Engine, session: Session, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="bot.jobs.digest")
+    at_the_edge = sweep(loaded, slack, NOW + timedelta(hours=6))  # 15:00 in London: still caught up
+    assert at_the_edge["Harbor"].outcomes["sent"] == 3
+
+    late = Settings(_env_file=None, catch_up_hours=2)
+    client = make_round_client(Settings(_env_file=None, slack_api_url=slack.base_url), token="xoxb-test")
+    tuesday_late = NOW + timedelta(days=1, hours=2, minutes=1)  # Tue 11:01 in London, 06:01 in New York
+    assert dict(catch_up(engine=loaded, client=client, now=tuesday_late, settings=late)) == {}
+    assert dict(catch_up(engine=loaded, client=client, now=tuesday_late, settings=late)) == {}
+    said = [r.getMessage() for r in caplog.records if "no round today" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("team Harbor: no round today: it is 11:01"), said
+    assert "more than 2 hours after the post time (CATCH_UP_HOURS)" in said[0], said
+    assert "the next one goes Wed 25 Nov 09:00 Europe/London" in said[0], said
+    new_york_morning = tuesday_late + timedelta(hours=3)
+    summit = dict(catch_up(engine=loaded, client=client, now=new_york_morning, settings=late))
+    assert summit["Summit"].outcomes["sent"] == 2  # 09:01 in New York: its own window

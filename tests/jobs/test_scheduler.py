@@ -22,10 +22,13 @@ from tests.support import company, factories
 from tests.support.slack_standin import SlackStandIn
 
 LONDON = ZoneInfo("Europe/London")
+EVERY_DAY = frozenset(range(7))
 
 
-def fire_times(post_time: str, zone: str, start: datetime, count: int) -> list[datetime]:
-    trigger = sched.team_trigger(post_time, ZoneInfo(zone))
+def fire_times(
+    post_time: str, zone: str, start: datetime, count: int, days: frozenset[int] = EVERY_DAY
+) -> list[datetime]:
+    trigger = sched.team_trigger(post_time, ZoneInfo(zone), days)
     times, previous, now = [], None, start
     for _ in range(count):
         fire = trigger.get_next_fire_time(previous, now)
@@ -51,6 +54,16 @@ def test_the_post_goes_at_nine_local_every_day_across_a_dst_change(zone: str, st
     assert len({t.date() for t in local}) == 5  # one a day, no day twice or skipped
     offsets = {t.utcoffset() for t in local}
     assert len(offsets) == 2  # the change really happened inside the five days
+
+
+def test_the_post_goes_on_working_days_only_in_the_teams_zone() -> None:
+    # Friday 4 December 2026, 20:00 UTC: already Saturday in Auckland.
+    friday_evening = datetime(2026, 12, 4, 20, tzinfo=UTC)
+    times = fire_times("09:00", "Pacific/Auckland", friday_evening, 6, frozenset(range(5)))
+    local = [t.astimezone(ZoneInfo("Pacific/Auckland")) for t in times]
+    days = ["Mon 07", "Tue 08", "Wed 09", "Thu 10", "Fri 11", "Mon 14"]
+    assert [t.strftime("%a %d") for t in local] == days
+    assert {(t.hour, t.minute) for t in local} == {(9, 0)}
 
 
 def test_a_post_time_inside_the_repeated_hour_fires_twice_and_the_second_firing_sends_nothing(

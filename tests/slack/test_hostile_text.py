@@ -24,18 +24,22 @@ HOSTILE = [
 OURS = re.compile(r"<@U[0-9A-Z]+>")
 
 
-def texts(node: Any, kind: str) -> list[str]:
+def text_objects(node: Any, kind: str) -> list[dict[str, Any]]:
     """Every text object of one type ("mrkdwn" or "plain_text") inside a block structure."""
-    found: list[str] = []
+    found: list[dict[str, Any]] = []
     if isinstance(node, dict):
         if node.get("type") == kind and isinstance(node.get("text"), str):
-            found.append(node["text"])
+            found.append(node)
         for value in node.values():
-            found += texts(value, kind)
+            found += text_objects(value, kind)
     elif isinstance(node, list):
         for item in node:
-            found += texts(item, kind)
+            found += text_objects(item, kind)
     return found
+
+
+def texts(node: Any, kind: str) -> list[str]:
+    return [obj["text"] for obj in text_objects(node, kind)]
 
 
 def surfaces(name: str) -> dict[str, tuple[str, list[dict[str, Any]]]]:
@@ -82,3 +86,44 @@ def test_the_one_escape() -> None:
     assert plain("two\nlines\x00") == "two lines"
     assert mention("U0ANA") == "<@U0ANA>"
     assert mention("U1> <!channel") == "U1&gt; &lt;!channel"
+
+
+# Slack's formatting, as a name may carry it: each must reach Slack as words.
+FORMATTING = ["*bold*", "_it_", "~s~", "`code`", ":smile:", "*Acme* _Corp_ ~old~ :rocket: `x`"]
+# What Slack's automatic parsing would link: a bare URL, a domain, a #channel, an @name.
+LINKABLE = ["https://evil.example/re-auth", "evil.example", "#general", "@here Mallory"]
+
+
+@pytest.mark.parametrize("name", FORMATTING)
+def test_formatting_in_a_name_reaches_every_surface_as_words(name: str) -> None:
+    runs = [run for run in name.split(" ") if run]
+    for surface, (fallback, blocks) in surfaces(name).items():
+        for text in [fallback, *texts(blocks, "mrkdwn")]:
+            assert not any(run in text for run in runs), (surface, text)
+        for obj in text_objects(blocks, "plain_text"):
+            if ":smile:" in obj["text"] or ":rocket:" in obj["text"]:
+                assert obj.get("emoji") is False, (surface, obj)
+    fallback, blocks = surfaces("*bold*")["dm"]
+    assert "∗bold∗" in fallback and any("*∗bold∗ 0*" in t for t in texts(blocks, "mrkdwn")), "still words"
+    _, post = surfaces("*bold*")["channel_post"]
+    assert any(t.startswith("Usage drops · *bold* ·") for t in texts(post, "plain_text")), "headers as typed"
+
+
+@pytest.mark.parametrize("name", LINKABLE)
+def test_a_url_or_channel_in_a_name_is_never_linked_by_slack(name: str) -> None:
+    word = name.split(" ")[0]
+    seen = 0
+    for surface, (_, blocks) in surfaces(name).items():
+        for obj in text_objects(blocks, "mrkdwn"):
+            if word in obj["text"]:
+                seen += 1
+                assert obj.get("verbatim") is True, (surface, obj)
+    assert seen >= 10, "the name is in the messages, as words"
+
+
+def test_the_escape_neutralises_formatting_but_keeps_a_word_as_typed() -> None:
+    assert escape("*bold* _it_ ~s~ `c`") == "∗bold∗ ˍitˍ ∼s∼ ˋcˋ"
+    assert escape("Acme_Corp R*Star x~y") == "Acme_Corp R*Star x~y", "inside a word Slack formats nothing"
+    assert escape(":smile: 10:30") == ":\u2060smile: 10:30"
+    assert escape("> quoted") == "\u00ad&gt; quoted", "a leading > would start a quote"
+    assert escape(escape("*a* :b:")) == escape("*a* :b:"), "escaping twice changes nothing more"

@@ -130,6 +130,11 @@ def wait_healthy(app: ServedApp, timeout: float) -> str | None:
     return f"no 200 from /healthz within {timeout:.0f}s ({last_error})"
 
 
+# A clock that runs on real time must post whatever today's weekday is: tests about other things
+# than working days start it with this.
+EVERY_DAY = {"POST_DAYS": "mon,tue,wed,thu,fri,sat,sun"}
+
+
 class Cli:
     """Runs `csm-coach VERB …` as a user would, against the test's database and the stand-in."""
 

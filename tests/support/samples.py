@@ -8,19 +8,23 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.bands import DEFAULT_BANDS, Band, book_load
+from bot.domain.plan import Holder, PlanAccount, Protection, plan_moves
 from bot.domain.playbooks import Playbook, Step
 from bot.domain.usage import FeedDip, feed_age
-from bot.models import Account, Alert, Person, PlaybookStep
+from bot.models import Account, Alert, Person, PlaybookStep, Team
 from bot.services.alerts import Decline, DeclineView
 from bot.services.books import Book, Renewal
+from bot.services.plan import AccountFacts, TeamPlan
+from bot.services.plan_handoff import Handoff, HandoffLine
 from bot.services.steps import DueStep, ReviewOutcomes
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce
 from bot.slack.blocks.digest import channel_post, morning_dm
 from bot.slack.blocks.home import home_blocks
 from bot.slack.blocks.load import BookStatus, myload_message, teamload_message
+from bot.slack.blocks.plan import handoff_dm, plan_message, plan_modal
 from bot.slack.blocks.steps import done_modal, skip_modal
-from bot.slack.ids import ModalContext
+from bot.slack.ids import ModalContext, PlanRef
 
 TODAY = date(2026, 11, 23)
 RULES = RulesInForce.of(Settings(_env_file=None))
@@ -98,6 +102,51 @@ def book(who: Person, *, label: str | None = None, **segments: int) -> Book:
     return Book(person=who, load=book_load(segments or {"mid_market": 60, "smb": 40}, bands), total_arr=9e5)
 
 
+def team_plan(
+    *, name: str, person_name: str, team_name: str, label: str | None, per_csm: int = 130
+) -> TeamPlan:
+    """Two mid-market CSMs, one over band and one with room: a plan with moves and protected accounts."""
+    holders, facts, ids = [], {}, iter(range(1, 10**6))
+    for k, n in enumerate((per_csm, per_csm // 3)):
+        accounts = []
+        for j in range(n):
+            i = next(ids)
+            kept = Protection.RENEWING if j % 25 == 0 else None
+            accounts.append(PlanAccount(i, "mid_market", 1000.0 + i, None, kept))
+            facts[i] = AccountFacts(i, f"X-{i}", name.format(i=i), "mid_market", 1000.0 + i, k, TODAY, None)
+        holders.append(Holder(f"U{k:04d}", tuple(accounts)))
+    people = {h.key: person(k, person_name) for k, h in enumerate(holders)}
+    bands = [Band(b.key, label or b.label, b.low, b.high) for b in DEFAULT_BANDS]
+    return TeamPlan(
+        team=Team(id=1, name=team_name),
+        today=TODAY,
+        bands=bands,
+        people=people,
+        accounts=facts,
+        plan=plan_moves(holders, bands),
+        fingerprint="f" * 64,
+        new_accounts={"mid_market": 12},
+        runs_out_on=None,
+        renewal_days=60,
+    )
+
+
+def handoff(tp: TeamPlan) -> Handoff:
+    """What the CSM with room takes over in `tp`, as the handoff DM lists it."""
+    lines = [
+        HandoffLine(
+            tp.accounts[m.account.id].name,
+            tp.label("mid_market"),
+            m.account.arr,
+            TODAY + timedelta(days=90),
+            m.giver,
+            (("Executive Outcomes Review", TODAY + timedelta(days=9)),),
+        )
+        for m in tp.plan.moves
+    ]
+    return Handoff("U0001", gains=lines, hands_over=lines[:2])
+
+
 @dataclass(frozen=True)
 class Sizes:
     declines: int = 3
@@ -132,6 +181,9 @@ def every_message(sizes: Sizes, rules: RulesInForce = RULES) -> dict[str, Any]:
     outcomes = [ReviewOutcomes(b.person, 3, 2, 1) for b in team_books]
     step = due[0] if due else due_steps(1, name=sizes.name)[0]
     where = ModalContext(step_id=step.step.id or 0, channel="D1", ts="1.2")
+    plan = team_plan(
+        name=sizes.name, person_name=sizes.person_name, team_name=sizes.team_name, label=sizes.label
+    )
     messages: dict[str, Message] = {
         "dm": morning_dm(who, TODAY, views, due, rules, feed=feed, dip=dip),
         "channel_post": channel_post(sizes.team_name, TODAY, views, owners, feed, rules, dip),
@@ -141,6 +193,8 @@ def every_message(sizes: Sizes, rules: RulesInForce = RULES) -> dict[str, Any]:
         "myload_help": help_blocks.myload_help(rules),
         "teamload_help": help_blocks.teamload_help(rules),
         "not_in_roster": help_blocks.not_in_roster("U0001"),
+        "plan": plan_message(plan),
+        "handoff_dm": handoff_dm(handoff(plan), team_name=sizes.team_name, applied_by="U0MGR"),
     }
     views_ = {
         "home": {
@@ -149,5 +203,6 @@ def every_message(sizes: Sizes, rules: RulesInForce = RULES) -> dict[str, Any]:
         },
         "done_modal": done_modal(step.step, step.account, where).to_dict(),
         "skip_modal": skip_modal(step.step, step.account, where).to_dict(),
+        "plan_modal": plan_modal(plan, PlanRef(team_id=1, fingerprint=plan.fingerprint)).to_dict(),
     }
     return {**messages, **views_}

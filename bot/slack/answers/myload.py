@@ -13,6 +13,7 @@ from bot.services import access, alerts, books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import BookStatus, myload_message
+from bot.slack.payload import acting_user
 
 
 def book_message(
@@ -36,7 +37,7 @@ def book_message(
 
 
 def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
-    user_id = command["user_id"]
+    user_id = acting_user(command)
     text = (command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
         return help_blocks.myload_help(RulesInForce.of(settings))

@@ -19,6 +19,7 @@ from bot.services import plan as plans
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.plan import plan_message
+from bot.slack.payload import acting_user
 
 WORD = "plan"
 
@@ -36,7 +37,7 @@ def which_team(*, session: Session, usage: str, unknown: str | None = None) -> M
 
 def team_to_plan(command: dict[str, Any], *, session: Session, settings: Settings) -> Team | Message:
     """The team the command names (or the viewer's own), or the answer that refuses or asks which."""
-    user_id = command["user_id"]
+    user_id = acting_user(command)
     name = (command.get("text") or "").strip()[len(WORD) :].strip()
     viewer = people.get_person(session=session, slack_user_id=user_id)
     if name:

@@ -15,12 +15,13 @@ from bot.slack.answers import team_plan
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import teamload_message
+from bot.slack.payload import acting_user
 
 QUARTER_DAYS = 90
 
 
 def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
-    user_id = command["user_id"]
+    user_id = acting_user(command)
     text = (command.get("text") or "").strip()
     if text.lower() in {"help", "?", "-h", "--help"}:
         return help_blocks.teamload_help(RulesInForce.of(settings))

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.identifiers import is_slack_user_id
 from bot.plaintext import escape as escape  # re-exported: the builders' one escape
 from bot.plaintext import flatten
 from bot.plaintext import plural as plural  # re-exported: the builders' one plural
@@ -111,16 +112,17 @@ def day_and_time(at: datetime, zone: tzinfo) -> str:
 
 
 def plain(text: str) -> str:
-    """Data for plain_text (headers, buttons, modal titles): Slack shows it as is, on one line."""
+    """Data for plain_text (headers, buttons, modal titles): Slack shows it as is, on one line.
+
+    plain_text is where data stays words in Slack: no *bold*, no links; its `:emoji:` too once the
+    object says `emoji: false`, as `header` does.
+    """
     return flatten(text)
-
-
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,40}")
 
 
 def mention(user_id: str) -> str:
     """A user mention from our own records; anything not shaped like a Slack user id stays text."""
-    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else escape(user_id)
+    return f"<@{user_id}>" if is_slack_user_id(user_id) else escape(user_id)
 
 
 # --- Blocks within their own limits ----------------------------------------------------------------
@@ -130,8 +132,20 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def mrkdwn(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))
+# What Slack's automatic parsing could turn into a link or a mention: an @name, a #channel (not our
+# "Review #2", nor our own <@U…> and <#C…>), a URL (a scheme, or a dot before a letter: a domain).
+_AUTO_PARSED = re.compile(r"(?<!<)@|(?<!<)#(?![0-9]+(?![\w-]))|:/|\.[^\W\d_]")
+
+
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> MarkdownTextObject:
+    """Our formatting around escaped data (`escape` neutralises the data's own formatting).
+
+    `verbatim`: Slack links no bare URL, #channel or @name in the text; our own mentions, written
+    <@U…>, stay live. Set only where automatic parsing could find something: 18 characters on every
+    text would cost an ordinary App Home its last lines within the 12,000.
+    """
+    text = clip(text, limit)
+    return MarkdownTextObject(text=text, verbatim=True if _AUTO_PARSED.search(text) else None)
 
 
 def section(text: str) -> SectionBlock:
@@ -139,11 +153,13 @@ def section(text: str) -> SectionBlock:
 
 
 def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_CONTEXT_TEXT))])
+    return ContextBlock(elements=[mrkdwn(text, MAX_CONTEXT_TEXT)])
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=clip(plain(text), MAX_HEADER_TEXT)))
+    # Headers carry names, and ours use no :shortcode:, so none in a header becomes an emoji.
+    text = clip(plain(text), MAX_HEADER_TEXT)
+    return HeaderBlock(text=PlainTextObject(text=text, emoji=False if ":" in text else None))
 
 
 def button(text: str, *, action_id: str, value: str, style: str | None = None) -> ButtonElement:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from slack_sdk.models.blocks import Block, DividerBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, DividerBlock, SectionBlock
 
 from bot.domain.backlog import backlog_plan
 from bot.domain.bands import BookLoad, Verdict, survey_position, totango_reference
@@ -17,12 +17,12 @@ from bot.slack.blocks.common import (
     Budget,
     Message,
     RulesInForce,
-    clip,
     context,
     escape,
     header,
     mention,
     money,
+    mrkdwn,
     plain,
     plural,
     section,
@@ -139,11 +139,9 @@ def myload_message(
         return budget.message(f"{fallback}.")
 
     fields = [
-        MarkdownTextObject(
-            text=clip(
-                f"*{escape(s.band.label)}*\n{plural(s.count, 'account')} · band {s.band.low}–{s.band.high}",
-                MAX_FIELD_TEXT,
-            )
+        mrkdwn(
+            f"*{escape(s.band.label)}*\n{plural(s.count, 'account')} · band {s.band.low}–{s.band.high}",
+            MAX_FIELD_TEXT,
         )
         for s in load.segments
     ]

@@ -11,8 +11,8 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
 from bot.domain.plan import NEW_ACCOUNT_DAYS, PACE_DAYS, Move, Protection, percent
+from bot.identifiers import is_slack_user_id
 from bot.models import PlanApplication
-from bot.services.people import USER_ID
 from bot.services.plan import TeamPlan
 from bot.services.plan_handoff import Handoff, HandoffLine
 from bot.slack.blocks.common import (
@@ -27,6 +27,7 @@ from bot.slack.blocks.common import (
     escape,
     fallback,
     header,
+    mention,
     money,
     plural,
     section,
@@ -160,7 +161,7 @@ def summary(tp: TeamPlan) -> str:
 
 def applied_words(record: PlanApplication, zone: tzinfo) -> str:
     """A plan applied before: by whom and when, and that nothing more moved."""
-    who = f"<@{record.applied_by}>" if USER_ID.match(record.applied_by) else "the command line"
+    who = mention(record.applied_by) if is_slack_user_id(record.applied_by) else "the command line"
     return (
         f"This plan was already applied by {who} on {day_and_time(record.applied_at, zone)}; "
         "nothing more was moved."
@@ -249,7 +250,7 @@ def handoff_dm(handoff: Handoff, *, team_name: str, applied_by: str) -> Message:
     gains = [handoff_line(line, gains=True) for line in handoff.gains]
     hands = [handoff_line(line, gains=False) for line in handoff.hands_over]
     title = f"Team {team_name}: your book changes"
-    who = f"<@{applied_by}>" if USER_ID.match(applied_by) else "A manager (from the command line)"
+    who = mention(applied_by) if is_slack_user_id(applied_by) else "A manager (from the command line)"
 
     def build(n: int) -> list[Block]:
         blocks: list[Block] = [

@@ -15,6 +15,7 @@ from bot.services import plan as plans
 from bot.services.access import may_plan
 from bot.slack.blocks.plan import REFUSED, STALE_NOTE, applied_words, plan_message, plan_modal
 from bot.slack.ids import ActionId, PlanRef
+from bot.slack.payload import acting_user
 from bot.slack.work import Scope
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def open_confirmation(
     scope: Scope,
 ) -> None:
     """Lazy: refuse, say it was applied, show the new plan if the books changed, else open the modal."""
-    user_id = body["user"]["id"]
+    user_id = acting_user(body)
     try:
         ref = PlanRef.model_validate_json(action.get("value") or "")
     except ValidationError:

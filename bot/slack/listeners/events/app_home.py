@@ -14,8 +14,8 @@ def register(app: App) -> None:
 
 def open_home(work: Work) -> None:
     event = work.body.get("event") or {}
-    if event.get("tab", "home") != "home" or not event.get("user"):
+    if event.get("tab", "home") != "home" or not work.user_id:
         return
-    HomeRefresh(user_id=str(event["user"]), settings=work.settings, now=work.now).send(
+    HomeRefresh(user_id=work.user_id, settings=work.settings, now=work.now).send(
         work.client, work.scope.engine
     )

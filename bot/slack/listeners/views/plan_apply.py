@@ -23,6 +23,7 @@ from bot.services.access import may_plan
 from bot.slack.blocks.common import escape, plural
 from bot.slack.blocks.plan import REFUSED, STALE_NOTE, applied_words, plan_modal, result_modal
 from bot.slack.ids import CallbackId, PlanRef
+from bot.slack.payload import acting_user
 from bot.slack.plan_dms import send_handoffs
 from bot.slack.work import Scope
 
@@ -42,7 +43,7 @@ def applied_view(
     *, session: Session, body: dict[str, Any], view: dict[str, Any], settings: Settings, now: datetime
 ) -> View:
     ref = PlanRef.model_validate_json(view.get("private_metadata") or "{}")
-    user_id = body["user"]["id"]
+    user_id = acting_user(body)
     team = teams.get_team(session=session, team_id=ref.team_id)
     if team is None or not may_plan(session=session, user_id=user_id, team=team, settings=settings):
         return result_modal(REFUSED)
@@ -81,7 +82,7 @@ def tell_the_csms(body: dict[str, Any], view: dict[str, Any], client: WebClient,
     engine, now = scope.engine, scope.now
     with session_scope(engine) as session:
         record = plans.already_applied(session=session, fingerprint=ref.fingerprint)
-        if record is None or record.applied_by != body["user"]["id"] or record.id is None:
+        if record is None or record.applied_by != acting_user(body) or record.id is None:
             return
         application_id = record.id
     summary = send_handoffs(engine=engine, client=client, application_id=application_id, now=now)

@@ -1,0 +1,34 @@
+"""What an import leaves behind besides its rows: playbook steps for new accounts and alerts that
+match the data, so `/myload` and App Home tell the truth before the first morning round."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.services import alerts, localtime, steps, teams
+from bot.services.usage import MedianMemo, detect
+
+
+@dataclass(frozen=True)
+class Freshened:
+    new_accounts: int  # accounts that got their playbook steps
+    declining: int  # accounts declining as of each team's today
+
+
+def after_import(*, session: Session, now: datetime, settings: Settings) -> Freshened:
+    """Steps for accounts that have none, and each team's alerts judged for its local day, as the
+    morning round would judge them; the caller commits."""
+    started = steps.generate(session=session, today=now.date(), cadence=settings.review_cadence_days)
+    rules = settings.decline_rules()
+    memo: MedianMemo = {}
+    declining = 0
+    for team in teams.all_teams(session=session):
+        today = localtime.for_team(team, session=session, now=now).today
+        detection = detect(session=session, today=today, rules=rules, team_id=team.id, memo=memo)
+        alerts.refresh(session=session, detection=detection)
+        declining += len(detection.declining)
+    return Freshened(new_accounts=started, declining=declining)
