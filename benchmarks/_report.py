@@ -13,7 +13,7 @@ from rich.table import Table
 BEGIN = "<!-- benchmarks/run.py:begin -->"
 END = "<!-- benchmarks/run.py:end -->"
 
-# The targets of issue 5, beside which each figure is printed.
+# The targets beside which each figure is printed.
 IMPORT_ROWS_PER_S = 200_000
 DETECTION_S = 2.0
 ROUND_S = 60.0
@@ -129,7 +129,7 @@ def section(
         "of this file is written by hand).",
         "",
         "```",
-        ".venv/bin/python -m benchmarks.run                  # SPEC §5: 100,000 accounts, 500 CSMs, 365 days",
+        ".venv/bin/python -m benchmarks.run                  # full: 100,000 accounts, 500 CSMs, 365 days",
         ".venv/bin/python -m benchmarks.run --size small     # 5,000 accounts, 50 CSMs, 5 teams, 120 days",
         ".venv/bin/python -m benchmarks.run --database sqlite --reuse-data --no-write",
         "```",

@@ -22,9 +22,8 @@ from bot.models import Delivery, Person, Role
 from bot.services import teams
 from bot.slack.blocks import help as help_blocks
 from tests.support import signing
-from tests.support.slack_standin import SlackStandIn
+from tests.support.slack_standin import BOT_TOKEN, SlackStandIn
 
-BOT_TOKEN = "xoxb-benchmark"
 CONTENT_REFUSALS = {"msg_blocks_too_long", "invalid_blocks", "no_text"}
 POST = "chat.postMessage"
 # Slack: chat.postMessage about 1 message a second per channel, short bursts allowed.

@@ -29,7 +29,7 @@ from bot.db import session_scope
 from bot.models import Alert, Person, Team
 from bot.slack.ids import ActionId, AlertRef, alert_block_id
 from tests.support import factories, signing
-from tests.support.slack_standin import SlackStandIn
+from tests.support.slack_standin import BOT_TOKEN, SlackStandIn
 
 CSM = "U0BENCHCSM"
 
@@ -142,7 +142,7 @@ def main() -> None:
     ids = seed(engine, args.clicks + 1)
     with SlackStandIn() as slack:
         env = {
-            "SLACK_BOT_TOKEN": "xoxb-benchmark",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
             "SLACK_API_URL": slack.base_url,
             "DATABASE_URL": url,

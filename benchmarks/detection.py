@@ -130,7 +130,8 @@ def flagged_ids(detection: Detection) -> set[int]:
 def plain_definition(
     session: Session, account_id: int, windows: Windows, dip: FeedDip | None
 ) -> tuple[bool, bool, float, float]:
-    """SPEC §1 for one account, the long way: (judged, flagged, recent sum, baseline sum)."""
+    """The decline rule (docs/how-it-works.md) for one account, the long way: (judged, flagged,
+    recent sum, baseline sum)."""
     first = session.exec(select(func.min(Usage.day)).where(Usage.account_id == account_id)).one()
     rows = session.exec(
         select(Usage.day, Usage.value).where(

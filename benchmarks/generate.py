@@ -1,4 +1,4 @@
-"""Write a synthetic company as CSV files in SPEC §4's formats: team.csv, accounts.csv, usage.csv.
+"""Write a synthetic company as CSV files in the README's formats: team.csv, accounts.csv, usage.csv.
 
     .venv/bin/python -m benchmarks.generate                   # 100,000 accounts, 500 CSMs, 25 teams, 365 days
     .venv/bin/python -m benchmarks.generate --size small      # 5,000 accounts, 50 CSMs, 5 teams, 120 days
@@ -34,7 +34,9 @@ class Size:
 
 
 SIZES = {
-    "full": Size(accounts=100_000, csms=500, teams=25, days=365),  # SPEC §5
+    "full": Size(
+        accounts=100_000, csms=500, teams=25, days=365
+    ),  # the size one box must hold (docs/scaling.md)
     "small": Size(accounts=5_000, csms=50, teams=5, days=120),
 }
 
@@ -156,7 +158,10 @@ def report(company: Company) -> str:
 def add_size_arguments(parser: argparse.ArgumentParser) -> None:
     """--size, --accounts, --csms, --teams, --days, --seed, --today: shared with benchmarks/run.py."""
     parser.add_argument(
-        "--size", choices=sorted(SIZES), default="full", help="preset: full = SPEC §5 (default), small"
+        "--size",
+        choices=sorted(SIZES),
+        default="full",
+        help="preset: full = 100,000 accounts, 500 CSMs (default), small",
     )
     parser.add_argument("--accounts", type=int, help="accounts (overrides the preset)")
     parser.add_argument("--csms", type=int, help="CSMs (overrides the preset)")

@@ -1,4 +1,4 @@
-"""How fast is the rebalancing plan (SPEC §6: 25 CSMs and 5,000 accounts in under 2 s)?
+"""How fast is the rebalancing plan (target: 25 CSMs and 5,000 accounts in under 2 s)?
 
     .venv/bin/python -m benchmarks.plan                 # one 25-CSM team, then 500 CSMs / 100,000 accounts
     .venv/bin/python -m benchmarks.plan --size small    # the workspace part at 50 CSMs / 5,000 accounts

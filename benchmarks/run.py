@@ -1,6 +1,6 @@
 """The whole app at scale, on SQLite and PostgreSQL: imports, detection, the morning round, slash commands.
 
-    .venv/bin/python -m benchmarks.run                      # SPEC §5 size: 100k accounts, 500 CSMs, 365 days
+    .venv/bin/python -m benchmarks.run                      # full size: 100k accounts, 500 CSMs, 365 days
     .venv/bin/python -m benchmarks.run --size small         # 5,000 accounts, 50 CSMs, 5 teams, 120 days
     .venv/bin/python -m benchmarks.run --database sqlite --reuse-data --no-write
 

@@ -14,16 +14,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.domain import weekdays
+from bot.domain.bands import DEFAULT_BANDS
 from bot.domain.playbooks import DEFAULT_REVIEW_CADENCE
+from bot.domain.segments import match_segment
 from bot.domain.usage import DeclineRules
+from bot.errors import CannotStart
 from bot.identifiers import SLACK_USER_ID
 from bot.plaintext import without_controls
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 MAX_CADENCE_DAYS = 3650
+# csm-coach's own database: what its migrations and its SQL are written for.
+DATABASE_BACKENDS = frozenset({"sqlite", "postgresql"})
 
 
-class MissingSetting(RuntimeError):
+class MissingSetting(CannotStart):
     """A setting the chosen verb needs is not set; the message names the variable."""
 
 
@@ -43,7 +48,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     database_url: str = Field(
         default="sqlite:///csm-coach.db",
-        description="a database URL, e.g. sqlite:///csm-coach.db or postgresql://user@host:5432/db",
+        description="a SQLite or PostgreSQL database URL, e.g. sqlite:///csm-coach.db or "
+        "postgresql://user@host:5432/db",
     )
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, description="an http:// or https:// URL")
     port: int = Field(default=3000, ge=1, le=65535)
@@ -63,8 +69,8 @@ class Settings(BaseSettings):
     review_cadence_days: Annotated[dict[str, Annotated[int, Field(ge=0, le=MAX_CADENCE_DAYS)]], NoDecode] = (
         Field(
             default_factory=lambda: dict(DEFAULT_REVIEW_CADENCE),
-            description=f"a JSON object of segment keys and whole days from 0 to {MAX_CADENCE_DAYS}, "
-            'e.g. {"enterprise": 90, "large": 120, "smb": 0}',
+            description=f"a JSON object of segments ({', '.join(b.key for b in DEFAULT_BANDS)}) and whole "
+            f'days from 0 to {MAX_CADENCE_DAYS}, e.g. {{"enterprise": 90, "large": 120, "smb": 0}}',
         )
     )
     # The morning DM's budget: declining accounts and playbook steps named with their buttons.
@@ -97,12 +103,14 @@ class Settings(BaseSettings):
     def _psycopg_url(cls, value: str) -> str:
         """Heroku-style `postgres://` and bare `postgresql://` both mean psycopg 3."""
         try:
-            make_url(value)
+            url = make_url(value)
         except ArgumentError:
             raise ValueError("not a database URL") from None
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
+        if url.get_backend_name() not in DATABASE_BACKENDS:
+            raise ValueError("not a SQLite or PostgreSQL URL")
         return value
 
     @field_validator("slack_api_url")
@@ -136,10 +144,22 @@ class Settings(BaseSettings):
     def _cadence_json(cls, value: object) -> object:
         if isinstance(value, str):
             try:
-                return json.loads(value)
+                value = json.loads(value)
             except ValueError:
                 raise ValueError("not JSON") from None
-        return value
+        if not isinstance(value, dict):
+            return value
+        # Segment names as the accounts file takes them ("Mid Market" is mid_market); an unknown one
+        # is refused, or its accounts would silently get no review at all.
+        keyed: dict[str, object] = {}
+        for name, days in value.items():
+            key = match_segment(str(name), DEFAULT_BANDS)
+            if key is None:
+                raise ValueError(f"unknown segment {name!r}")
+            if key in keyed:
+                raise ValueError(f"segment {key} given twice")
+            keyed[key] = days
+        return keyed
 
     def decline_rules(self) -> DeclineRules:
         return DeclineRules(

@@ -50,6 +50,19 @@ def test_review_cadence_days_is_json_from_the_environment(monkeypatch: pytest.Mo
     assert Settings(_env_file=None).review_cadence_days == {"enterprise": 60, "smb": 0}
 
 
+def test_review_cadence_keys_are_segments_named_as_the_accounts_file_names_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REVIEW_CADENCE_DAYS", '{"Mid Market": 100, "ENT": 45, "Digital / SMB": 0}')
+    assert Settings(_env_file=None).review_cadence_days == {"mid_market": 100, "enterprise": 45, "smb": 0}
+
+
+@pytest.mark.parametrize("url", ["mysql://u@db.example.com/app", "oracle://u@db/app", "duckdb:///x.db"])
+def test_database_url_must_be_sqlite_or_postgresql(url: str) -> None:
+    with pytest.raises(InvalidSettings, match="^DATABASE_URL is not valid: a SQLite or PostgreSQL"):
+        load_settings(_env_file=None, database_url=url)
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "line"),
     [
@@ -119,7 +132,18 @@ def test_a_bad_value_is_one_line_naming_the_variable_and_what_it_allows(
     assert caught.value.lines == [line]
 
 
-@pytest.mark.parametrize("value", ["{bad", '{"smb": -1}', '{"smb": 3651}', "[90]", '{"smb": "often"}'])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "{bad",
+        '{"smb": -1}',
+        '{"smb": 3651}',
+        "[90]",
+        '{"smb": "often"}',
+        '{"Gold": 90}',
+        '{"large": 9, "LARGE": 8}',
+    ],
+)
 def test_a_bad_cadence_is_one_line_whatever_is_wrong_with_it(
     monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
@@ -127,8 +151,8 @@ def test_a_bad_cadence_is_one_line_whatever_is_wrong_with_it(
     with pytest.raises(InvalidSettings) as caught:
         load_settings(_env_file=None)
     assert caught.value.lines == [
-        f"REVIEW_CADENCE_DAYS={value} is not valid: a JSON object of segment keys and whole days from 0 to "
-        '3650, e.g. {"enterprise": 90, "large": 120, "smb": 0}'
+        f"REVIEW_CADENCE_DAYS={value} is not valid: a JSON object of segments (smb, mid_market, large, "
+        'enterprise) and whole days from 0 to 3650, e.g. {"enterprise": 90, "large": 120, "smb": 0}'
     ]
 
 
@@ -136,7 +160,7 @@ def test_a_bad_database_url_is_named_without_its_password(monkeypatch: pytest.Mo
     monkeypatch.setenv("DATABASE_URL", "postgres//admin:hunter2@db/app")
     with pytest.raises(InvalidSettings) as caught:
         load_settings(_env_file=None)
-    assert caught.value.lines[0].startswith("DATABASE_URL is not valid: a database URL")
+    assert caught.value.lines[0].startswith("DATABASE_URL is not valid: a SQLite or PostgreSQL database URL")
     assert "hunter2" not in str(caught.value)
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.exc import OperationalError
 
 from bot.cli.apps import app
 from bot.cli.common import errors, say
-from bot.config import InvalidSettings, MissingSetting, Settings, describe_invalid
-from bot.errors import UserFacingError
+from bot.config import InvalidSettings, Settings, describe_invalid
+from bot.errors import CannotStart, UserFacingError
 from bot.importers.errors import CsvError
 from bot.logs import configure_logging
 
@@ -33,9 +33,9 @@ def main() -> None:
         for line in lines:
             say(f"csm-coach: {line}", to=errors)
         sys.exit(2)
-    except (MissingSetting, UserFacingError, CsvError) as exc:
+    except (CannotStart, UserFacingError, CsvError) as exc:
         say(f"csm-coach: {exc}", to=errors)
-        sys.exit(2 if isinstance(exc, MissingSetting) else 1)
+        sys.exit(2 if isinstance(exc, CannotStart) else 1)
     except OperationalError as exc:
         say(f"csm-coach: cannot use the database: {exc.orig}", to=errors)
         sys.exit(1)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
 from bot.db import get_engine, migrate
-from bot.errors import UserFacingError
+from bot.errors import CannotStart, UserFacingError
 from bot.plaintext import flatten
 
 # No `:shortcode:` in data becomes an emoji; our own lines use none.
@@ -29,10 +32,42 @@ def say(line: str, *, to: Console = console) -> None:
 
 
 def ready_engine(settings: Settings) -> Engine:
-    """The configured database, its schema brought up to date."""
-    engine = get_engine(settings.database_url)
-    migrate(engine)
+    """The configured database, its schema brought up to date; CannotStart, in one line, when the
+    database cannot be had: a driver not installed, a file that cannot be opened, a server that
+    refuses."""
+    url = make_url(settings.database_url)
+    try:
+        engine = get_engine(settings.database_url)
+        migrate(engine)
+    except ImportError as error:
+        module = getattr(error, "name", None) or "its driver"
+        raise CannotStart(
+            f"DATABASE_URL: {url.drivername} needs the Python module {module}, which is not installed "
+            "(postgresql://… uses psycopg, which is)"
+        ) from None
+    except OperationalError as error:
+        said = " ".join(str(error.orig).split())  # the driver's words, on one line
+        if url.get_backend_name() == "sqlite":
+            where = f"the SQLite file {url.database}"
+            if "unable to open" in said or "readonly" in said:
+                said += " (does its directory exist, and may csm-coach write there?)"
+        else:
+            where = url.render_as_string(hide_password=True)
+        raise CannotStart(f"DATABASE_URL: cannot use {flatten(where)}: {flatten(said)}") from None
     return engine
+
+
+def writable_file(path: Path, *, option: str) -> Path:
+    """`path` if a file can be written there, checked before any work is done; else CannotStart."""
+    if path.is_dir():
+        problem = "is a directory"
+    elif not path.parent.is_dir():
+        problem = f"no such directory {path.parent}"
+    elif not os.access(path if path.exists() else path.parent, os.W_OK):
+        problem = "not writable"
+    else:
+        return path
+    raise CannotStart(f"{option} {flatten(str(path))}: {flatten(problem)}")
 
 
 def parse_moment(value: str) -> datetime:

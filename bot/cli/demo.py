@@ -15,11 +15,13 @@ from bot.cli.common import console, parse_day
 
 @app.command()
 def demo(
-    db: Annotated[Path, typer.Option(help="SQLite file to (re)create for the demo.")] = Path(
-        "csm-coach-demo.db"
-    ),
-    today: Annotated[str | None, typer.Option(help="Pretend today is this date (YYYY-MM-DD).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic company.")] = 7,
+    db: Annotated[
+        Path, typer.Option(metavar="FILE.db", help="SQLite file to (re)create for the demo.")
+    ] = Path("csm-coach-demo.db"),
+    today: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Pretend today is this date.")
+    ] = None,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the synthetic company.")] = 7,
     holiday: Annotated[
         bool, typer.Option(help="Make the last 7 days a holiday week: everyone's usage down by about half.")
     ] = False,

@@ -73,7 +73,9 @@ def run_import(kind: str, path: Path) -> None:
 
 @import_app.command("team")
 def import_team_cmd(
-    file: Annotated[Path, typer.Argument(help="slack_user_id,email,name,team,role,timezone")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE.csv", help="slack_user_id,email,name,team,role,timezone")
+    ],
 ) -> None:
     """People and teams; the file is the whole roster."""
     run_import("team", file)
@@ -83,7 +85,10 @@ def import_team_cmd(
 def import_accounts_cmd(
     file: Annotated[
         Path,
-        typer.Argument(help="external_id,name,segment,arr,owner,start_date,renewal_date[,last_review_date]"),
+        typer.Argument(
+            metavar="FILE.csv",
+            help="external_id,name,segment,arr,owner,start_date,renewal_date[,last_review_date]",
+        ),
     ],
 ) -> None:
     """Accounts, updated by external_id (an owner change moves the account)."""
@@ -91,7 +96,9 @@ def import_accounts_cmd(
 
 
 @import_app.command("usage")
-def import_usage_cmd(file: Annotated[Path, typer.Argument(help="external_id,date,value")]) -> None:
+def import_usage_cmd(
+    file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="external_id,date,value")],
+) -> None:
     """Daily usage per account; a day imported again replaces its value."""
     run_import("usage", file)
 
@@ -99,9 +106,16 @@ def import_usage_cmd(file: Annotated[Path, typer.Argument(help="external_id,date
 @team_app.command("set")
 def team_set(
     team: Annotated[str, typer.Argument(help="Team name as in the team file.")],
-    channel: Annotated[str | None, typer.Option(help="Slack channel id (C…) for the daily post.")] = None,
-    post_time: Annotated[str | None, typer.Option(help="Local time of the daily post, HH:MM.")] = None,
-    timezone: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Europe/London.")] = None,
+    channel: Annotated[
+        str | None, typer.Option(metavar="CHANNEL_ID", help="Slack channel id (C…) for the daily post.")
+    ] = None,
+    post_time: Annotated[
+        str | None, typer.Option(metavar="HH:MM", help="Local time of the daily post.")
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(metavar="ZONE", help="The IANA name of a place, e.g. Europe/London, or UTC."),
+    ] = None,
 ) -> None:
     """Where and when a team's daily post goes (default 09:00 in the team's time zone)."""
     from bot.services import teams

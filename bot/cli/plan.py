@@ -22,6 +22,7 @@ from bot.db import session_scope
 from bot.domain.plan import PACE_DAYS, percent
 from bot.errors import UserFacingError
 from bot.models import Team
+from bot.plaintext import plural
 from bot.services import localtime, teams
 from bot.services import plan as plans
 from bot.slack.blocks.common import money
@@ -39,10 +40,10 @@ def spreadsheet_cell(value: str) -> str:
 def headcount(tp: plans.TeamPlan) -> str:
     plan = tp.plan
     if not plan.fits:
-        needs = ", ".join(f"{n} more {tp.label(s)}" for s, n in sorted(plan.hires.items()))
+        needs = ", ".join(plural(n, f"more {tp.label(s)} CSM") for s, n in sorted(plan.hires.items()))
         return (
             f"The books cannot all fit within band: {percent(plan.overload_left)}% of a full book is left "
-            f"over the top. The team needs {needs} CSM(s)."
+            f"over the top. The team needs {needs}."
             + "".join(f" Nobody with room owns {tp.label(s)} accounts." for s in tp.without_taker())
         )
     room = f"The team fits, with {percent(plan.room_left())}% of a full book of room left"
@@ -50,7 +51,8 @@ def headcount(tp: plans.TeamPlan) -> str:
         return f"{room}; no new accounts in the last {PACE_DAYS} days."
     pace = sum(tp.new_accounts.values())
     return (
-        f"{room}; at {pace} new accounts per {PACE_DAYS} days it runs out around {tp.runs_out_on:%-d %b %Y}."
+        f"{room}; at {plural(pace, 'new account')} per {PACE_DAYS} days it runs out around "
+        f"{tp.runs_out_on:%-d %b %Y}."
     )
 
 
@@ -67,7 +69,9 @@ def print_plan(console: Console, tp: plans.TeamPlan) -> None:
         )
     console.print(loads)
     if plan.moves:
-        moves = Table("Account", "Segment", "ARR", "From", "To", "Reason", title=f"{len(plan.moves)} moves")
+        moves = Table(
+            "Account", "Segment", "ARR", "From", "To", "Reason", title=plural(len(plan.moves), "move")
+        )
         for m in plan.moves:
             facts = tp.accounts[m.account.id]
             moves.add_row(
@@ -84,7 +88,7 @@ def print_plan(console: Console, tp: plans.TeamPlan) -> None:
         console.print("No moves.")
     kept = Counter(a.protected for _, a in plan.protected if a.protected)
     if kept:
-        reasons = ", ".join(f"{n} {why.words(tp.renewal_days)}" for why, n in kept.most_common())
+        reasons = ", ".join(why.counted(n, tp.renewal_days) for why, n in kept.most_common())
         console.print(f"Protected, staying with their CSM: {reasons}.")
     console.print(as_text(headcount(tp)), soft_wrap=True)
 
@@ -143,7 +147,7 @@ def run_plan(
     for tp in found:
         print_plan(console, tp)
     if csv_path is not None:
-        console.print(f"{write_csv(csv_path, found)} moves written to {as_text(str(csv_path))}.")
+        console.print(f"{plural(write_csv(csv_path, found), 'move')} written to {as_text(str(csv_path))}.")
     if apply:
         apply_all(console, engine=engine, settings=settings, now=now, found=found)
 
@@ -178,7 +182,7 @@ def apply_all(
         sent = summary.outcomes["sent"]
         failures = "; ".join(as_text(f) for f in summary.failures)
         console.print(
-            f"Team {name}: {len(tp.plan.moves)} moves applied; {sent} handoff DM(s) sent"
+            f"Team {name}: {plural(len(tp.plan.moves), 'move')} applied; {plural(sent, 'handoff DM')} sent"
             + (f", not sent: {failures}" if failures else "."),
             soft_wrap=True,
         )

@@ -13,6 +13,7 @@ from bot.config import get_settings
 from bot.db import get_engine, request_engine
 from bot.jobs.scheduler import configure as configure_scheduler
 from bot.jobs.stopping import Stopper
+from bot.slack.tokens import verify_tokens
 
 SOCKET_MODE_THREADS = 10  # Socket Mode's workers, each may hold a pooled connection
 
@@ -38,6 +39,7 @@ def serve(
 
     settings = get_settings()
     settings.require("slack_bot_token", "slack_signing_secret")
+    verify_tokens(settings)
     ready_engine(settings)
     uvicorn.run(
         "bot.web:asgi_factory",
@@ -65,6 +67,7 @@ def run() -> None:
 
     settings = get_settings()
     settings.require("slack_bot_token", "slack_app_token")
+    verify_tokens(settings, app_token=True)
     engine = ready_engine(settings)
     # Requests wait 2 s for a lock and answer "busy"; the round, on `engine`, waits as long as it needs.
     requests = request_engine(settings.database_url, threads=SOCKET_MODE_THREADS + LISTENER_THREADS)
@@ -91,6 +94,7 @@ def clock() -> None:
     """
     settings = get_settings()
     settings.require("slack_bot_token")
+    verify_tokens(settings)
     engine = ready_engine(settings)
     stopper = Stopper()
     scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.apps import app
-from bot.cli.common import as_text, console, parse_moment, ready_engine, say
+from bot.cli.common import as_text, console, parse_moment, ready_engine, say, writable_file
 from bot.config import get_settings
 from bot.errors import UserFacingError
 from bot.slack.client import make_round_client
@@ -24,7 +24,10 @@ def digest(
         bool, typer.Option("--dry-run", help="Print the messages here; send nothing.")
     ] = False,
     at: Annotated[
-        str | None, typer.Option(help="Pretend it is this moment (ISO 8601, e.g. 2026-11-23T09:00+00:00).")
+        str | None,
+        typer.Option(
+            metavar="MOMENT", help="Pretend it is this moment (ISO 8601, e.g. 2026-11-23T09:00+00:00)."
+        ),
     ] = None,
 ) -> None:
     """Run the morning round now: each team's channel post and each CSM's DM."""
@@ -43,6 +46,8 @@ def digest(
     engine = ready_engine(settings)
     if dry_run:
         for plan in plan_round(engine=engine, now=now, settings=settings, team_name=team, commit=False):
+            for unsent in plan.unsent:
+                say(unsent[0].upper() + unsent[1:])
             if not plan.outgoing:
                 console.print(f"[dim]Team {as_text(plan.team)}: nothing to send.[/]")
             for out in plan.outgoing:
@@ -62,7 +67,11 @@ def plan(
     team: Annotated[str | None, typer.Option(help="Only this team (default: every team).")] = None,
     csv_file: Annotated[
         Path | None,
-        typer.Option("--csv", help="Also write the moves: external_id,name,segment,arr,from,to,reason."),
+        typer.Option(
+            "--csv",
+            metavar="FILE.csv",
+            help="Also write the moves: external_id,name,segment,arr,from,to,reason.",
+        ),
     ] = None,
     apply: Annotated[
         bool,
@@ -73,6 +82,8 @@ def plan(
     from bot.cli.plan import run_plan
 
     settings = get_settings()
+    if csv_file is not None:
+        writable_file(csv_file, option="--csv")  # before the plan is made, not after it is printed
     engine = ready_engine(settings)
     run_plan(
         console,

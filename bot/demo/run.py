@@ -21,6 +21,7 @@ from bot.demo.build import FlagCounts, build_company, flag_counts
 from bot.domain.bands import Verdict
 from bot.jobs.compose import TeamPlan, plan_round
 from bot.models import DeliveryKind, Person, Role
+from bot.plaintext import plural
 from bot.services import books, teams
 from bot.slack.answers import myload, teamload
 
@@ -102,7 +103,7 @@ def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]
         console.print()
     if len(dms) > len(shown):
         console.print(
-            f"[dim]… and {len(dms) - len(shown)} more DMs, one per CSM with something to act on.[/]"
+            f"[dim]… and {plural(len(dms) - len(shown), 'more DM')}, one per CSM with something to act on.[/]"
         )
 
 

@@ -31,6 +31,7 @@ from fractions import Fraction
 
 from bot.domain.bands import Band, book_load
 from bot.domain.plan_solver import Triple, solve_counts
+from bot.plaintext import plural
 
 NEW_ACCOUNT_DAYS = 90  # an account this young is still onboarding with its CSM
 PACE_DAYS = 180  # new accounts over this many days set the team's pace
@@ -45,9 +46,18 @@ class Protection(StrEnum):
     def words(self, renewal_days: int) -> str:
         return {
             "open_alert": "open decline alert",
-            "renewing": f"renews within {renewal_days} days",
+            "renewing": f"renews within {plural(renewal_days, 'day')}",
             "new": f"started within the last {NEW_ACCOUNT_DAYS} days",
             "from_leaver": "just taken over from a leaver",
+        }[self.value]
+
+    def counted(self, n: int, renewal_days: int) -> str:
+        """How many accounts this keeps with their CSM: "6 with an open decline alert"."""
+        return {
+            "open_alert": f"{n:,} with an open decline alert",
+            "renewing": f"{n:,} renewing within {plural(renewal_days, 'day')}",
+            "new": f"{n:,} started within the last {NEW_ACCOUNT_DAYS} days",
+            "from_leaver": f"{n:,} just taken over from a leaver",
         }[self.value]
 
 

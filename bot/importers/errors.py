@@ -38,6 +38,10 @@ class CsvError(Exception):
         return f"{self.shown_file}:{self.line}:{self.column}: {label}{self.message}"
 
 
+# The details whose label is a count's noun, by their singular: "1 team created", "2 teams created".
+SINGULAR = {"teams created": "team created", "owner changes": "owner change"}
+
+
 @dataclass
 class ImportResult:
     """What one import did; `summary()` is the line the CLI prints."""
@@ -57,7 +61,7 @@ class ImportResult:
     def summary(self) -> str:
         new, changed = ("new", "replaced") if self.kind == "usage" else ("created", "updated")
         parts = [f"{self.created:,} {new}", f"{self.updated:,} {changed}", f"{self.unchanged:,} unchanged"]
-        parts += [f"{n:,} {label}" for label, n in self.details.items() if n]
+        parts += [plural(n, SINGULAR.get(label, label), label) for label, n in self.details.items() if n]
         rate = (
             f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds > 0 and self.rows >= 100_000 else ""
         )

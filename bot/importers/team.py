@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from time import perf_counter
 from typing import Any
-from zoneinfo import available_timezones
 
 from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlmodel import SQLModel
@@ -19,16 +17,12 @@ from bot.importers.errors import ImportResult
 from bot.models import Role
 from bot.plaintext import plural
 from bot.services import teams
+from bot.services.localtime import place_zone
 
 COLUMNS = ("slack_user_id", "email", "name", "team", "role", "timezone")
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ROLES = tuple(role.value for role in Role)
-
-
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones() - {"localtime", "Factory"})
 
 
 @dataclass(frozen=True)
@@ -54,9 +48,10 @@ def _member(row: Row) -> _Member:
         raise row.fail(
             "role", f'unknown role "{row.raw("role").strip()}" (expected one of: {", ".join(_ROLES)})'
         )
-    timezone = row.text("timezone")
-    if timezone not in _zones():
-        raise row.fail("timezone", f'unknown timezone "{timezone}" (expected an IANA zone like Europe/Paris)')
+    try:
+        timezone = place_zone(row.text("timezone"))
+    except ValueError as error:
+        raise row.fail("timezone", str(error)) from None
     return _Member(row.line, slack_user_id, email, row.text("name"), row.text("team"), Role(role), timezone)
 
 

@@ -6,6 +6,7 @@ Nothing here talks to Slack; `bot.jobs.deliver` sends what this composes.
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,6 +42,14 @@ class TeamPlan:
     team: str
     feed: FeedAge
     outgoing: list[Outgoing]
+    unsent: tuple[str, ...] = ()  # what the team should have had and why not, with the fix
+
+
+def no_channel(team: str) -> str:
+    return (
+        f"team {team}: the team post was not sent: no channel is set (csm-coach team set "
+        f"{shlex.quote(team)} --channel C…, or /teamload channel in the channel)"
+    )
 
 
 def plan_team(
@@ -71,6 +80,7 @@ def plan_team(
     due = steps.due_steps(session=session, today=today, owner_ids=members)
 
     out: list[Outgoing] = []
+    unsent = () if team.channel_id or not (views or detection.feed.stale) else (no_channel(team.name),)
     if team.channel_id and (views or detection.feed.stale):
         message = channel_post(team.name, today, views, owners, detection.feed, wording, detection.dip)
         out.append(
@@ -96,7 +106,7 @@ def plan_team(
                 person, today, mine, my_steps, wording, feed=detection.feed, dip=detection.dip
             )
             out.append(Outgoing(DeliveryKind.DM, person.slack_user_id, team.id, today, title, message))
-    return TeamPlan(team.name, detection.feed, out)
+    return TeamPlan(team.name, detection.feed, out, unsent)
 
 
 def _recently_reached(view: DeclineView, local: localtime.LocalTime, settings: Settings) -> bool:

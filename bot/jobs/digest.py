@@ -160,6 +160,7 @@ def run_team(
     else:
         if plan.feed.stale:
             summary.stale.append(plan.team)
+        summary.failures.extend(plan.unsent)
         for out in plan.outgoing:
             if stop is not None and stop.is_set():
                 summary.note("not started")

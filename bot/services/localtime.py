@@ -6,9 +6,11 @@ team's: the team's own zone, else its members' most common one, else the person'
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlmodel import Session
 
@@ -16,6 +18,24 @@ from bot.models import Person, Team
 from bot.services import teams
 
 UTC_ZONE = ZoneInfo("UTC")
+# The tz database's areas of places; the rest (EST, CET, PST8PDT, Etc/GMT+5, US/Eastern …) are
+# abbreviations, POSIX rules, fixed offsets and old aliases.
+PLACE_AREAS = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
+ZONE_HINT = "use the IANA name of a place, like America/New_York or Europe/London, or UTC"
+_OFFSET = re.compile(r"^(utc|gmt|z)?\s*[+-−]\s*\d", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -26,6 +46,44 @@ class LocalTime:
     @property
     def today(self) -> date:
         return self.now.date()
+
+
+@lru_cache(maxsize=1)
+def _zones() -> tuple[dict[str, str], dict[str, str]]:
+    """The zones of places (and UTC), then every zone the system knows, by their casefolded names."""
+    known = available_timezones() - {"localtime", "Factory"}
+    places = {n for n in known if "/" in n and n.split("/", 1)[0] in PLACE_AREAS} | {"UTC"}
+    return {n.casefold(): n for n in places}, {n.casefold(): n for n in known}
+
+
+def place_zone(name: str) -> str:
+    """`name` as the IANA zone of a place, or UTC, spelled as IANA spells it ("europe/paris" is
+    Europe/Paris). ValueError with a hint for anything else: EST, PST8PDT, CET or Etc/GMT+5 keep
+    one offset, or a rule of their own, where the people of a place change their clocks."""
+    text = name.strip()
+    places, known = _zones()
+    found = places.get(text.casefold())
+    if found is not None:
+        return found
+    if _OFFSET.match(text):
+        raise ValueError(f'"{text}" is a fixed offset, which ignores summer time: {ZONE_HINT}')
+    alias = known.get(text.casefold())
+    if alias is None:
+        raise ValueError(f'unknown timezone "{text}": {ZONE_HINT}')
+    zone = ZoneInfo(alias)
+    winter, summer = (datetime(2025, month, 1, tzinfo=zone).strftime("%z") for month in (1, 7))
+    if winter == summer == "+0000":
+        raise ValueError(
+            f'"{text}" is UTC under another name, with no summer time: use UTC, or {ZONE_HINT[4:]}'
+        )
+    if winter == summer:
+        raise ValueError(
+            f'"{text}" keeps UTC{winter[:3]}:{winter[3:]} all year, with no summer time: {ZONE_HINT}'
+        )
+    raise ValueError(
+        f'"{text}" is an abbreviation or an alias, not a place, and places change their clocks on '
+        f"their own dates: {ZONE_HINT}"
+    )
 
 
 def zone_named(name: str | None) -> ZoneInfo:

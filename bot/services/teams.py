@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, func
 from sqlalchemy import select as core_select
@@ -13,6 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from bot.errors import UserFacingError
 from bot.models import Person, Team
+from bot.services import localtime
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 POST_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -102,12 +102,9 @@ def configure(
         team.post_time = match.group(0)
     if timezone is not None:
         try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UserFacingError(
-                f"--timezone: {timezone!r} is not a known time zone (e.g. Europe/London)"
-            ) from None
-        team.timezone = timezone
+            team.timezone = localtime.place_zone(timezone)
+        except ValueError as error:
+            raise UserFacingError(f"--timezone: {error}") from None
     session.add(team)
     session.flush()
     return team

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,21 +71,23 @@ def create_app(settings: Settings, *, engine: Engine) -> App:
             enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=bot_token
         )
 
-    app = RequestScopedApp(
-        engine=engine,
-        settings=settings,
-        signing_secret="",  # unused: see request_verification_enabled
-        client=make_request_client(settings),
-        authorize=authorize,
-        # With lazy listeners this runs each ack function in the request's own thread and returns its
-        # answer at once; the work queues for the listener threads. With False, Bolt would queue the ack
-        # functions too, behind slow work, and a burst of clicks during a slow Slack would miss 3 s.
-        process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
-        # bot/web.py checks the signature on the raw bytes and hands Bolt the payload it parsed, which
-        # Bolt could not check again; Socket Mode's requests come over Slack's own authenticated socket.
-        request_verification_enabled=False,
-    )
+    with _token_from_settings_only():
+        app = RequestScopedApp(
+            engine=engine,
+            settings=settings,
+            signing_secret="",  # unused: see request_verification_enabled
+            client=make_request_client(settings),
+            authorize=authorize,
+            # With lazy listeners this runs each ack function in the request's own thread and returns
+            # its answer at once; the work queues for the listener threads. With False, Bolt would queue
+            # the ack functions too, behind slow work, and a burst of clicks during a slow Slack would
+            # miss 3 s.
+            process_before_response=True,
+            listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+            # bot/web.py checks the signature on the raw bytes and hands Bolt the payload it parsed,
+            # which Bolt could not check again; Socket Mode's requests come over Slack's own socket.
+            request_verification_enabled=False,
+        )
 
     @app.error
     def on_error(
@@ -95,6 +100,19 @@ def create_app(settings: Settings, *, engine: Engine) -> App:
     views.register(app)
     events.register(app)
     return app
+
+
+@contextmanager
+def _token_from_settings_only() -> Iterator[None]:
+    """Bolt takes SLACK_BOT_TOKEN from the environment when it is given no `token`, then finds our
+    `client` beside it and warns that the token will be unused. The token reaches Bolt once, from the
+    settings (`.env` included), through `authorize`: Bolt does not get a second copy to ignore."""
+    hidden = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        yield
+    finally:
+        if hidden is not None:
+            os.environ["SLACK_BOT_TOKEN"] = hidden
 
 
 def error_response(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:

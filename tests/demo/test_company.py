@@ -1,4 +1,4 @@
-"""The synthetic company: SPEC §4 files, deterministic, and showing every verdict and a few declines."""
+"""The synthetic company: the README's CSV files, deterministic, showing every verdict and a few declines."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.domain.bands import DEFAULT_BANDS, Verdict, book_load
 
 TODAY = date(2026, 11, 23)
 BANDS = DEFAULT_BANDS
-# SPEC §1: segment names are matched leniently; this is the test's own reading of that rule.
+# Segment names are matched leniently (README, "CSV formats"); this is the test's own reading of that rule.
 SEGMENT_WORDS = {
     "smb": "smb",
     "digital": "smb",
@@ -65,7 +65,8 @@ def usage(company: CompanyFiles) -> dict[str, dict[date, int]]:
 
 
 def drop(by_day: dict[date, int], newest: date) -> tuple[float, float] | None:
-    """SPEC §1 decline: (drop, baseline mean), days without a row count as 0; None without 35 days."""
+    """The decline rule (docs/how-it-works.md): (drop, baseline mean), days without a row count as 0;
+    None without 35 days."""
     if (newest - min(by_day)).days + 1 < 7 + 28:
         return None
     recent = [by_day.get(newest - timedelta(days=k), 0) for k in range(7)]

@@ -31,7 +31,8 @@ RULES = SETTINGS.decline_rules()
 
 
 def ratios(files: CompanyFiles) -> dict[str, float]:
-    """SPEC §1 read straight from usage.csv: recent / baseline of each eligible account."""
+    """The dip rule (docs/how-it-works.md) read straight from usage.csv: recent / baseline of each
+    eligible account."""
     by_account: dict[str, dict[date, float]] = defaultdict(dict)
     with files.usage_csv.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):

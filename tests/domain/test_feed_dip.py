@@ -1,4 +1,4 @@
-"""The feed-wide dip (SPEC §1): a holiday week or a tracking outage is not an account's drop."""
+"""The feed-wide dip (docs/how-it-works.md): a holiday week or a tracking outage is not an account's drop."""
 
 from __future__ import annotations
 

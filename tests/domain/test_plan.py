@@ -230,3 +230,10 @@ def test_a_leavers_accounts_with_nobody_to_take_them_are_said_to_be_stranded() -
     manager = Holder("UMGR", (account(3, "large"),), may_receive=False)
     plan = plan_moves([gone, manager], DEFAULT_BANDS)
     assert plan.moves == () and [a.id for _, a in plan.stranded] == [1, 2]
+
+
+def test_protected_accounts_are_counted_in_words_that_agree_with_the_count() -> None:
+    assert Protection.OPEN_ALERT.counted(6, 60) == "6 with an open decline alert"
+    assert Protection.RENEWING.counted(1, 1) == "1 renewing within 1 day"
+    assert Protection.RENEWING.words(1) == "renews within 1 day"
+    assert Protection.NEW.counted(2, 60) == "2 started within the last 90 days"

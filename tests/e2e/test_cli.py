@@ -86,7 +86,14 @@ def test_demo_runs_without_slack(cli: Cli, tmp_path: Path) -> None:
     ("args", "variable", "value", "line"),
     [
         (("migrate",), "DECLINE_THRESHOLD", "abc", "a number greater than 0 and at most 1"),
-        (("digest", "--dry-run"), "REVIEW_CADENCE_DAYS", "{bad", "a JSON object of segment keys and whole"),
+        (
+            ("digest", "--dry-run"),
+            "REVIEW_CADENCE_DAYS",
+            "{bad",
+            "a JSON object of segments (smb, mid_market",
+        ),
+        (("clock",), "REVIEW_CADENCE_DAYS", '{"Gold": 90}', "a JSON object of segments (smb, mid_market"),
+        (("digest",), "REVIEW_CADENCE_DAYS", '{"Mid Market": 100, "mm": 90}', "large, enterprise) and"),
         (("import", "team", "team.csv"), "REVIEW_CADENCE_DAYS", '{"smb": -1}', "days from 0 to 3650"),
         (("serve",), "PORT", "70000", "a whole number from 1 to 65535"),
         (("clock",), "SYNC_TIME", "7am", "a time HH:MM from 00:00 to 23:59 (UTC)"),
@@ -121,8 +128,8 @@ def test_a_bad_database_url_is_named_but_its_password_is_not_shown(cli: Cli) -> 
     result = cli.run("migrate", env={"DATABASE_URL": "postgres//admin:hunter2@db.example.com/app"})
     assert result.returncode == 2
     assert result.stdout.strip().splitlines() == [
-        "csm-coach: DATABASE_URL is not valid: a database URL, e.g. sqlite:///csm-coach.db "
-        "or postgresql://user@host:5432/db"
+        "csm-coach: DATABASE_URL is not valid: a SQLite or PostgreSQL database URL, e.g. "
+        "sqlite:///csm-coach.db or postgresql://user@host:5432/db"
     ]
 
 

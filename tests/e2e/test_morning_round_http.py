@@ -45,6 +45,25 @@ def test_digest_sends_once_and_a_second_run_sends_nothing(
     assert set(delivered(slack).values()) == {1} and len(delivered(slack)) == 5
 
 
+def test_a_team_without_a_channel_is_told_its_post_was_not_sent_and_how_to_set_one(
+    engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    company.load(engine, tmp_path)
+    company.set_channels(session, "Summit")  # Harbor has declines and no channel
+    unsent = (
+        "team Harbor: the team post was not sent: no channel is set (csm-coach team set Harbor "
+        "--channel C…, or /teamload channel in the channel)"
+    )
+
+    dry = cli.run("digest", "--dry-run", "--at", AT, env={"COLUMNS": "250"})
+    sent = cli.run("digest", "--at", AT)
+
+    assert dry.returncode == 0 and "Team Harbor: the team post was not sent: no channel is set" in dry.stdout
+    assert sent.returncode == 0, sent.stdout
+    assert f"problems: {unsent}" in sent.stdout
+    assert "C0HARBOR" not in delivered(slack) and delivered(slack)["C0SUMMIT"] == 1
+
+
 def test_dry_run_prints_and_sends_nothing(loaded: Engine, cli: Cli, slack: SlackStandIn) -> None:
     result = cli.run("digest", "--dry-run", "--at", AT, env={"COLUMNS": "120"})
     assert result.returncode == 0, result.stdout

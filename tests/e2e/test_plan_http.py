@@ -170,7 +170,7 @@ def test_the_cli_prints_the_plan_writes_its_csv_and_applies_it_with_the_dms(
 
     applied = cli.run("plan", "--team", "Harbor", "--apply")
     assert applied.returncode == 0, applied.stdout
-    assert "5 moves applied; 2 handoff DM(s) sent" in applied.stdout
+    assert "5 moves applied; 2 handoff DMs sent" in applied.stdout
     assert {c.param("channel") for c in slack.calls("chat.postMessage")} == {"U0DANA", "U0ELI"}
     assert sum(1 for k in owners(session) if owners(session)[k] != before[k]) == 5
     record = session.exec(select(PlanApplication)).one()

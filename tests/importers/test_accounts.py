@@ -72,6 +72,7 @@ def test_reimport_updates_by_external_id_and_an_owner_change_moves_the_account(
 
     assert (result.created, result.updated, result.unchanged) == (1, 2, 0)
     assert result.details == {"owner changes": 1}
+    assert "1 owner change " in result.summary()
     stored, owners = accounts(engine), person_ids(engine)
     assert stored["A-1"].owner_id == owners["U003"]
     assert stored["A-1"].id == ids_before["A-1"]

@@ -1,4 +1,5 @@
-"""SPEC §4's bounds: out of bounds is bad input, located by file:line:column, and changes nothing."""
+"""The CSV files' bounds (README, "CSV formats"): out of bounds is bad input, located by
+file:line:column, and changes nothing."""
 
 from __future__ import annotations
 

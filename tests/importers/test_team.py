@@ -29,7 +29,7 @@ def test_import_creates_teams_and_people(engine: Engine, write_csv: WriteCsv) ->
 
     assert (result.rows, result.created, result.updated, result.unchanged) == (3, 3, 0, 0)
     assert result.details["teams created"] == 2
-    assert "3 created" in result.summary()
+    assert "3 created" in result.summary() and "2 teams created" in result.summary()
     stored_teams = teams(engine)
     assert set(stored_teams) == {"EMEA", "AMER"}
     assert stored_teams["EMEA"].timezone is None and stored_teams["EMEA"].post_time == "09:00"
@@ -102,6 +102,24 @@ def test_two_people_can_swap_emails(engine: Engine, write_csv: WriteCsv, team: N
     assert (stored["U001"].email, stored["U002"].email) == ("bo@example.com", "ana@example.com")
 
 
+def test_one_team_created_is_said_in_the_singular(engine: Engine, write_csv: WriteCsv) -> None:
+    result = import_team(
+        write_csv("team.csv", HEADER + "U004,dee@example.com,Dee,APAC,csm,UTC\n"), engine=engine
+    )
+
+    assert "1 team created" in result.summary()
+
+
+def test_a_zone_written_in_another_case_is_stored_as_iana_spells_it(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    import_team(
+        write_csv("team.csv", HEADER + "U004,dee@example.com,Dee,APAC,csm,asia/TOKYO\n"), engine=engine
+    )
+
+    assert people(engine)["U004"].timezone == "Asia/Tokyo"
+
+
 GOOD_ROW = "U004,dee@example.com,Dee,APAC,csm,Asia/Tokyo\n"  # would add a person and a team
 
 
@@ -114,7 +132,8 @@ GOOD_ROW = "U004,dee@example.com,Dee,APAC,csm,Asia/Tokyo\n"  # would add a perso
             ":3:6: timezone: ",
             'unknown timezone "Mars/Olympus"',
         ),
-        ("U005,eve@example.com,Eve,APAC,csm,utc\n", ":3:6: timezone: ", 'unknown timezone "utc"'),
+        ("U005,eve@example.com,Eve,APAC,csm,EST\n", ":3:6: timezone: ", '"EST" keeps UTC-05:00 all year'),
+        ("U005,eve@example.com,Eve,APAC,csm,US/Pacific\n", ":3:6: timezone: ", "an alias, not a place"),
         ("eve,eve@example.com,Eve,APAC,csm,UTC\n", ":3:1: slack_user_id: ", "not a Slack user id"),
         ("U005,eve.example.com,Eve,APAC,csm,UTC\n", ":3:2: email: ", "not an email address"),
         ("U005,eve@example.com,,APAC,csm,UTC\n", ":3:3: name: ", "empty"),

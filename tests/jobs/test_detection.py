@@ -19,7 +19,8 @@ RULES = DeclineRules()
 
 
 def plain_definition(today: date) -> set[str]:
-    """SPEC §1 computed straight from the curves, with no database and no shortcuts."""
+    """The decline rule (docs/how-it-works.md) computed straight from the curves, with no database
+    and no shortcuts."""
     newest = max(
         days_back(offset)
         for offset in range(1, company.HISTORY_DAYS + 1)

@@ -84,7 +84,7 @@ def test_a_dead_recipient_is_counted_and_never_stops_the_batch(loaded: Engine, s
 def test_rate_limits_are_waited_out_and_a_server_error_is_in_doubt_never_resent(
     loaded: Engine, slack: SlackStandIn
 ) -> None:
-    # Until issue 9 the round's client retried the 500 too: a 500 answered after Slack stored the
+    # The round's client once retried the 500 too: a 500 answered after Slack stored the
     # post then doubled it. Now only the 429s are retried; the 500 leaves its message in doubt.
     slack.rate_limit("chat.postMessage", times=2, retry_after=1)
     slack.server_error("chat.postMessage", times=1)

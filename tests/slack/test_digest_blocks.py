@@ -132,3 +132,8 @@ def test_a_small_post_lists_everything_without_more() -> None:
     text = message_text(payload(message))
     assert "more declining" not in text
     assert text.count("Account ") == 3
+
+
+def test_the_morning_dm_greets_a_last_first_name_by_its_given_name() -> None:
+    dm = morning_dm(person(name="Doe, Jane"), TODAY, [], due_steps(1), RULES)
+    assert dm.block_dicts()[0]["text"]["text"].startswith("Good morning Jane:")

@@ -1,4 +1,4 @@
-"""A small company whose usage carries the traps of the decline rule, written as the SPEC's CSV files."""
+"""A small company whose usage carries the traps of the decline rule, written as the README's CSV files."""
 
 from __future__ import annotations
 

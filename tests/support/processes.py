@@ -21,9 +21,8 @@ from urllib.error import URLError
 
 from tests.support import signing
 from tests.support.appenv import app_env
-from tests.support.slack_standin import SlackStandIn
+from tests.support.slack_standin import BOT_TOKEN, Call, SlackStandIn
 
-BOT_TOKEN = "xoxb-test"
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
@@ -78,6 +77,7 @@ class ServedApp(signing.AppClient):
         self.log_path = log_path
         self._log_file = log_file
         self.slack = slack
+        self.startup_calls: list[Call] = []  # what the process asked Slack before it listened
 
     def logs(self) -> str:
         """Everything the process wrote to stdout and stderr so far."""

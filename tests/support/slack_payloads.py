@@ -12,6 +12,9 @@ TEAM_DOMAIN = "csm-coach-test"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 APP_ID = "A0CSMCOACH"
+# The tokens the stand-in knows from the start; any other is refused as Slack refuses it.
+BOT_TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-test"
 
 
 def dm_channel_id(user_id: str) -> str:

@@ -5,7 +5,8 @@ tests assert on what reached it (`calls`, `wait_for`, `posted`) and script failu
 (`rate_limit`, `server_error`, `error`, `channel_error`, `store_then_fail`, `drop`, `hang`), the way
 bolt-python's own tests fake the server, not the client. `pace` holds a method to Slack's rate limits
 (429 with Retry-After beyond them), for benchmarks. Content Slack would refuse is refused as Slack
-does (`msg_blocks_too_long`, `invalid_blocks`, `no_text`: see `slack_limits`).
+does (`msg_blocks_too_long`, `invalid_blocks`, `no_text`: see `slack_limits`), and so is a call
+without a token (`not_authed`) or with one it does not know (`invalid_auth`; `revoke` for the others).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from types import TracebackType
@@ -23,7 +24,9 @@ from tests.support import slack_limits
 from tests.support.slack_faults import Faults
 from tests.support.slack_payloads import (
     APP_ID,
+    APP_TOKEN,
     BOT_ID,
+    BOT_TOKEN,
     BOT_USER_ID,
     DEFAULT_PAYLOADS,
     TEAM_DOMAIN,
@@ -31,11 +34,20 @@ from tests.support.slack_payloads import (
     USER_METHODS,
     dm_channel_id,
 )
-from tests.support.slack_wire import API_PREFIX, RESPONSE_METHOD_PREFIX, RESPONSE_PREFIX, Call, make_handler
+from tests.support.slack_wire import (
+    API_PREFIX,
+    RESPONSE_METHOD_PREFIX,
+    RESPONSE_PREFIX,
+    Call,
+    make_handler,
+    token_sent,
+)
 
 __all__ = [
     "APP_ID",
+    "APP_TOKEN",
     "BOT_ID",
+    "BOT_TOKEN",
     "BOT_USER_ID",
     "TEAM_DOMAIN",
     "TEAM_ID",
@@ -50,8 +62,10 @@ POSTING_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.upd
 class SlackStandIn:
     """A threaded HTTP server on 127.0.0.1 answering like Slack's Web API; use as a context manager."""
 
-    def __init__(self, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, *, host: str = "127.0.0.1", tokens: Iterable[str] = (BOT_TOKEN, APP_TOKEN)) -> None:
         self._host = host
+        self._tokens = set(tokens)
+        self._revoked: dict[str, str] = {}
         self._lock = threading.Condition()
         self._calls: list[Call] = []
         self._faults = Faults()
@@ -159,8 +173,13 @@ class SlackStandIn:
         with self._lock:
             self._calls.clear()
 
+    def forget(self, method: str) -> None:
+        """Forget the recorded calls of one method (a process's start-up check, say)."""
+        with self._lock:
+            self._calls[:] = [c for c in self._calls if c.method != method]
+
     def reset(self) -> None:
-        """Forget calls, scripted failures, replies and users."""
+        """Forget calls, scripted failures, replies and users (the tokens stay known)."""
         with self._lock:
             self._calls.clear()
             self._faults.clear()
@@ -216,6 +235,17 @@ class SlackStandIn:
         with self._lock:
             self._faults.pace(method, per_second, burst, per_channel)
 
+    def accept_token(self, token: str) -> None:
+        """Know `token` from now on, as a workspace that installed the app does."""
+        with self._lock:
+            self._tokens.add(token)
+            self._revoked.pop(token, None)
+
+    def revoke(self, token: str, error: str = "token_revoked") -> None:
+        """Refuse every call made with `token` from now on, with `error` (`account_inactive` …)."""
+        with self._lock:
+            self._revoked[token] = error
+
     def reply(self, method: str, payload: Mapping[str, Any]) -> None:
         """Merge `payload` into every successful answer of `method` (overrides the defaults)."""
         with self._lock:
@@ -244,7 +274,11 @@ class SlackStandIn:
         self, method: str, params: dict[str, Any], http_method: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._lock:
-            status, extra_headers, answer, stored = self._answer(method, params)
+            refused = self._unauthorised(method, token_sent(headers.get("authorization"), params))
+            if refused is not None:
+                status, extra_headers, answer, stored = HTTPStatus.OK, {}, refused, False
+            else:
+                status, extra_headers, answer, stored = self._answer(method, params)
             self._calls.append(
                 Call(
                     method=method,
@@ -263,6 +297,18 @@ class SlackStandIn:
         if delay:
             time.sleep(delay)
         return status, extra_headers, answer
+
+    def _unauthorised(self, method: str, token: str | None) -> dict[str, Any] | None:
+        """Slack's answer to a Web API call whose token it does not take (HTTP 200, `ok: false`)."""
+        if method.startswith(RESPONSE_METHOD_PREFIX):  # a response_url needs no token
+            return None
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token in self._revoked:
+            return {"ok": False, "error": self._revoked[token]}
+        if token not in self._tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        return None
 
     def _answer(
         self, method: str, params: dict[str, Any]

@@ -45,10 +45,7 @@ class Call:
     @property
     def token(self) -> str | None:
         """The token sent, from `Authorization: Bearer …` or a `token` param."""
-        if self.authorization and self.authorization.startswith("Bearer "):
-            return self.authorization.removeprefix("Bearer ")
-        token = self.params.get("token")
-        return token if isinstance(token, str) else None
+        return token_sent(self.authorization, self.params)
 
     def param(self, name: str, default: Any = None) -> Any:
         """A parameter, JSON-decoded when it was sent as a JSON string (form-encoded `blocks`, `view` …)."""
@@ -68,6 +65,14 @@ class Call:
     def blocks(self) -> list[dict[str, Any]]:
         blocks = self.param("blocks")
         return blocks if isinstance(blocks, list) else []
+
+
+def token_sent(authorization: str | None, params: Mapping[str, Any]) -> str | None:
+    """The token of a call, from `Authorization: Bearer …` or a `token` param, as Slack reads it."""
+    if authorization and authorization.startswith("Bearer "):
+        return authorization.removeprefix("Bearer ")
+    token = params.get("token")
+    return token if isinstance(token, str) else None
 
 
 def make_handler(handle: Handle) -> type[BaseHTTPRequestHandler]:

@@ -8,6 +8,7 @@ from datetime import date
 from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.domain.backlog import backlog_plan
+from bot.domain.names import first_name
 from bot.domain.playbooks import NUDGE_AHEAD_DAYS
 from bot.domain.usage import FeedAge, FeedDip, sparkline
 from bot.models import Person
@@ -170,7 +171,7 @@ def morning_dm(
     parts = [plural(n, "account") + " to call"] if n else []
     if k:
         parts.append(plural(k, "playbook step") + " due")
-    first = (flatten(person.name).split() or ["there"])[0]
+    first = first_name(flatten(person.name)) or "there"
     title = f"Good morning {first}: {' and '.join(parts) or 'nothing urgent'}"
     budget = Budget()
     budget.add(header(title))

@@ -10,10 +10,10 @@ def rules_line(rules: RulesInForce) -> str:
     """The morning's rules in the settings in force, for every help text."""
     return (
         "*Each morning* your DM names at most "
-        f"{rules.dm_max_accounts} declining accounts (usage down at least {rules.percent} over "
-        f"{rules.windows}, money at risk first) and {rules.dm_max_steps} playbook steps (overdue or "
-        f"due within {NUDGE_AHEAD_DAYS} days; overdue first, the account renewing soonest first); "
-        "App Home lists the rest. *Snooze* hides an item for "
+        f"{plural(rules.dm_max_accounts, 'declining account')} (usage down at least {rules.percent} over "
+        f"{rules.windows}, money at risk first) and {plural(rules.dm_max_steps, 'playbook step')} "
+        f"(overdue or due within {NUDGE_AHEAD_DAYS} days; overdue first, the account renewing soonest "
+        "first); App Home lists the rest. *Snooze* hides an item for "
         f"{plural(rules.snooze_days, 'day')}; an overdue backlog is planned at "
         f"{rules.catchup_per_week} a week."
     )

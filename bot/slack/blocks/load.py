@@ -246,10 +246,10 @@ def teamload_message(
     )
     budget.add_lines(
         [teamload_line(b, by_person.get(b.person.id)) for b in ordered],
-        lambda n: context(f"+{n:,} more CSMs with lower load not shown."),
+        lambda n: context(f"+{plural(n, 'more CSM')} with lower load not shown."),
         reserve=[footer],
     )
     budget.add(footer)
     return budget.message(
-        f"Team {escape(team_name)}: {len(ordered)} CSMs, {plural(total, 'account')} — {summary}."
+        f"Team {escape(team_name)}: {plural(len(ordered), 'CSM')}, {plural(total, 'account')} — {summary}."
     )

@@ -57,13 +57,15 @@ def fitted(build: Callable[[int], list[Block]], most: int, *, max_blocks: int, m
         n = n * 3 // 4
 
 
-def listed(lines: list[str], n: int, more: str, *, max_blocks: int) -> list[Block]:
-    """The first `n` lines as at most `max_blocks` sections, then "+N more …" for the rest."""
+def listed(lines: list[str], n: int, noun: str, *, then: str = "", max_blocks: int) -> list[Block]:
+    """The first `n` lines as at most `max_blocks` sections, then "+N more <noun>s<then>" for the rest."""
     hidden = max(0, len(lines) - n)
     budget = Budget(max_blocks=max_blocks + 1, max_chars=10**9)  # the caller's `fitted` holds the size
-    shown = budget.add_lines(lines[:n], lambda left: context(f"+{left + hidden:,} more {more}"))
+    shown = budget.add_lines(
+        lines[:n], lambda left: context(f"+{plural(left + hidden, 'more ' + noun)}{then}")
+    )
     if shown == min(n, len(lines)) and hidden:
-        budget.blocks.append(context(f"+{hidden:,} more {more}"))
+        budget.blocks.append(context(f"+{plural(hidden, 'more ' + noun)}{then}"))
     return budget.blocks
 
 
@@ -107,7 +109,7 @@ def protected_summary(tp: TeamPlan) -> str:
     kept = Counter(a.protected for _, a in tp.plan.protected if a.protected)
     if not kept:
         return "No protected accounts held anything back."
-    parts = ", ".join(f"{n} {reason.words(tp.renewal_days)}" for reason, n in kept.most_common())
+    parts = ", ".join(reason.counted(n, tp.renewal_days) for reason, n in kept.most_common())
     return f"*Staying put, protected ({sum(kept.values())}):* {parts}."
 
 
@@ -195,13 +197,13 @@ def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
             section(summary(tp)),
             section("*Load before → after* (share of one CSM's book: each segment at the top of its band)"),
         ]
-        blocks += listed(loads, n, "CSMs", max_blocks=6)
+        blocks += listed(loads, n, "CSM", max_blocks=6)
         if moves:
             blocks.append(section("*Moves*"))
-            blocks += listed(moves, n, "moves (the confirmation lists them all)", max_blocks=12)
+            blocks += listed(moves, n, "move", then=" (the confirmation lists them all)", max_blocks=12)
         blocks.append(section(protected_summary(tp)))
         if kept:
-            blocks += listed(kept, min(n, MAX_PROTECTED_LINES), "protected accounts", max_blocks=2)
+            blocks += listed(kept, min(n, MAX_PROTECTED_LINES), "protected account", max_blocks=2)
         blocks.append(section(headcount_line(tp)))
         if moves:
             apply = button("Apply plan", action_id=ActionId.PLAN_APPLY, value=value, style="primary")
@@ -212,7 +214,9 @@ def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
     blocks = fitted(
         build, max(len(moves), len(loads), 1), max_blocks=MAX_MESSAGE_BLOCKS, max_json=MAX_BLOCKS_JSON
     )
-    text = f"{title}: {len(tp.plan.moves)} moves" + ("" if tp.plan.fits else ", and the team needs more CSMs")
+    text = f"{title}: {plural(len(tp.plan.moves), 'move')}" + (
+        "" if tp.plan.fits else ", and the team needs more CSMs"
+    )
     return Message(text=fallback(escape(text)), blocks=blocks)
 
 
@@ -224,7 +228,7 @@ def plan_modal(tp: TeamPlan, ref: PlanRef, *, note: str | None = None) -> View:
         blocks: list[Block] = [section(note)] if note else []
         blocks += [section(f"Team *{escape(tp.team.name)}*: {summary(tp)} Each CSM concerned gets a DM.")]
         blocks += listed(
-            moves, n, "moves (`csm-coach plan --csv` writes them all)", max_blocks=MAX_VIEW_BLOCKS - 4
+            moves, n, "move", then=" (`csm-coach plan --csv` writes them all)", max_blocks=MAX_VIEW_BLOCKS - 4
         )
         blocks.append(section(headcount_line(tp)))
         return blocks
@@ -272,14 +276,14 @@ def handoff_dm(handoff: Handoff, *, team_name: str, applied_by: str) -> Message:
         ]
         if gains:
             blocks.append(section(f"*You take over {plural(len(gains), 'account')}:*"))
-            blocks += listed(gains, n, "accounts you take over (see App Home)", max_blocks=20)
+            blocks += listed(gains, n, "account", then=" you take over (see App Home)", max_blocks=20)
         if hands:
             blocks.append(section(f"*You hand over {plural(len(hands), 'account')}:*"))
-            blocks += listed(hands, n, "accounts you hand over", max_blocks=20)
+            blocks += listed(hands, n, "account", then=" you hand over", max_blocks=20)
         return blocks
 
     blocks = fitted(
         build, max(len(gains), len(hands), 1), max_blocks=MAX_MESSAGE_BLOCKS, max_json=MAX_BLOCKS_JSON
     )
-    text = f"Team {team_name}: you take over {len(gains)} and hand over {len(hands)} accounts."
+    text = f"Team {team_name}: you take over {len(gains)} and hand over {plural(len(hands), 'account')}."
     return Message(text=fallback(escape(text)), blocks=blocks)
