@@ -81,15 +81,15 @@ def test_completing_a_review_records_it_once_and_schedules_the_next(session: Ses
         .order_by(PlaybookStep.sequence)
     ).all()
     assert [(r.sequence, r.status, r.due_on) for r in reviews] == [
-        (1, "done", date(2024, 3, 31)),
+        (1, "done", TODAY),  # its own date (31 Mar 2024) came before csm-coach saw the account
         (2, "open", date(2027, 2, 21)),
     ]
     assert reviews[0].expansion_found is True and reviews[0].completed_by == "U0ANA"
     assert old.last_review_date == TODAY
-    late = steps.review_outcomes(
+    done = steps.review_outcomes(
         session=session, people=[session.get(factories.Person, old.owner_id)], since=date(2026, 8, 25)
     )
-    assert (late[0].done, late[0].on_time, late[0].expansion) == (1, 0, 1)
+    assert (done[0].done, done[0].on_time, done[0].expansion) == (1, 1, 1)  # done the day it was due
 
 
 def test_skip_records_who_and_why_once(session: Session) -> None:
