@@ -40,7 +40,7 @@ def progress_bar(path: Path) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def run_import(kind: str, path: Path) -> None:
+def run_import(kind: str, path: Path, **options: object) -> None:
     from bot.importers.accounts import import_accounts
     from bot.importers.team import import_team
     from bot.importers.usage import import_usage
@@ -52,7 +52,7 @@ def run_import(kind: str, path: Path) -> None:
         "accounts": partial(import_accounts, today=today),
         "usage": partial(import_usage, today=today),
     }
-    importer = importers[kind]
+    importer = partial(importers[kind], **options)
     settings = get_settings()
     if not path.is_file():
         raise UserFacingError(f"{path}: no such file")
@@ -98,9 +98,16 @@ def import_accounts_cmd(
 @import_app.command("usage")
 def import_usage_cmd(
     file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="external_id,date,value")],
+    skip_unknown_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unknown-accounts",
+            help="Skip (and count) rows of accounts csm-coach does not hold, e.g. trials and churned ones.",
+        ),
+    ] = False,
 ) -> None:
     """Daily usage per account; a day imported again replaces its value."""
-    run_import("usage", file)
+    run_import("usage", file, skip_unknown_accounts=skip_unknown_accounts)
 
 
 @team_app.command("set")

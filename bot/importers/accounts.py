@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from bot.domain.segments import match_segment
 from bot.importers.csvfile import CsvFile, Progress, Row
-from bot.importers.errors import ImportResult
+from bot.importers.errors import CsvError, ImportResult
 from bot.importers.fields import DateBounds
 from bot.services import books
 
@@ -96,13 +96,17 @@ def import_accounts(
         with CsvFile(path, required=COLUMNS, optional=OPTIONAL) as file:
             with_review = "last_review_date" in file.columns
             for row in file.rows(progress):
-                external_id = row.text("external_id")
-                seen = first_line.setdefault(external_id, row.line)
-                if seen != row.line:
-                    raise row.fail(
-                        "external_id", f'"{external_id}" is on line {seen} too: one row per account'
-                    )
-                values = _values(row, lookups, dates, with_review)
+                try:
+                    external_id = row.text("external_id")
+                    seen = first_line.setdefault(external_id, row.line)
+                    if seen != row.line:
+                        raise row.fail(
+                            "external_id", f'"{external_id}" is on line {seen} too: one row per account'
+                        )
+                    values = _values(row, lookups, dates, with_review)
+                except CsvError as error:
+                    file.problems.add(error)
+                    continue
                 old = stored.get(external_id)
                 if old is None:
                     # The day csm-coach first saw it: steps dated before it are due from that day.
@@ -113,6 +117,7 @@ def import_accounts(
                         moved += 1
                 else:
                     unchanged += 1
+        file.problems.raise_any()  # before any write: nothing changes when a row is bad
         if inserts:
             conn.execute(account.insert(), inserts)
         if updates:  # SET takes the columns the dicts name besides "_id"

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from bot.importers.errors import CsvError
+from bot.importers.errors import CsvError, Problems
 from bot.importers.fields import DateBounds, control_character, parse_amount, parse_date
 
 T = TypeVar("T")
@@ -46,6 +46,7 @@ class CsvFile:
         self.reader = csv.reader(self._text)
         self.header: list[str] = []
         self.columns: dict[str, int] = {}  # known column name -> 0-based index
+        self.problems = Problems()  # bad rows, collected so that one run names them all
         try:
             self._read_header(required, optional)
         except BaseException as exc:
@@ -113,22 +114,27 @@ class CsvFile:
     def is_blank(self, fields: Sequence[str]) -> bool:
         return not any(field.strip() for field in fields)
 
+    def width_error(self, line: int, fields: Sequence[str]) -> CsvError:
+        hint = " (a value containing a comma needs double quotes)" if len(fields) > self.width else ""
+        return self.error(
+            line, None, f"expected {self.width} fields as in the header, found {len(fields)}{hint}"
+        )
+
     def check_width(self, line: int, fields: Sequence[str]) -> None:
         if len(fields) != self.width:
-            hint = " (a value containing a comma needs double quotes)" if len(fields) > self.width else ""
-            raise self.error(
-                line, None, f"expected {self.width} fields as in the header, found {len(fields)}{hint}"
-            )
+            raise self.width_error(line, fields)
 
     def rows(self, progress: Progress | None = None, every: int = 5_000) -> Iterator[Row]:
-        """The data rows, blank ones skipped, each checked to have as many fields as the header."""
+        """The data rows, blank ones skipped; a row with more or fewer fields than the header is a problem."""
         reader = self.reader
         previous_end = reader.line_num
         for count, fields in enumerate(reader, 1):
             line, previous_end = previous_end + 1, reader.line_num
             if self.is_blank(fields):
                 continue
-            self.check_width(line, fields)
+            if len(fields) != self.width:
+                self.problems.add(self.width_error(line, fields))
+                continue
             if progress is not None and count % every == 0:
                 progress(self.bytes_read(), self.total_bytes)
             yield Row(self, line, fields)

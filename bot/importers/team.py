@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from bot.identifiers import is_slack_user_id
 from bot.importers.csvfile import CsvFile, Progress, Row
-from bot.importers.errors import ImportResult
+from bot.importers.errors import CsvError, ImportResult
 from bot.models import Role
 from bot.plaintext import plural
 from bot.services import teams
@@ -59,12 +59,17 @@ def _read(file: CsvFile, progress: Progress | None) -> list[_Member]:
     members: list[_Member] = []
     first_line: dict[tuple[str, str], int] = {}
     for row in file.rows(progress):
-        member = _member(row)
-        for column, value in (("slack_user_id", member.slack_user_id), ("email", member.email)):
-            seen = first_line.setdefault((column, value), row.line)
-            if seen != row.line:
-                raise row.fail(column, f'"{value}" is on line {seen} too: one row per person')
+        try:
+            member = _member(row)
+            for column, value in (("slack_user_id", member.slack_user_id), ("email", member.email)):
+                seen = first_line.setdefault((column, value), row.line)
+                if seen != row.line:
+                    raise row.fail(column, f'"{value}" is on line {seen} too: one row per person')
+        except CsvError as error:
+            file.problems.add(error)
+            continue
         members.append(member)
+    file.problems.raise_any()
     if not members:
         raise file.error(2, None, "no people: the team file is the whole roster, so it cannot be empty")
     return members
@@ -108,9 +113,12 @@ def _write_people(
         }
         holder = owner_of_email.get(member.email)
         if holder is not None and holder != member.slack_user_id and holder not in in_file:
-            raise file.error(
-                member.line, "email", f'"{member.email}" belongs to someone else already ({holder})'
+            file.problems.add(
+                file.error(
+                    member.line, "email", f'"{member.email}" belongs to someone else already ({holder})'
+                )
             )
+            continue
         old = stored.get(member.slack_user_id)
         if old is None:
             inserts.append(values)
@@ -120,6 +128,7 @@ def _write_people(
                 reactivated += 1
         else:
             result.unchanged += 1
+    file.problems.raise_any()
     gone = [
         {"_id": row.id, "active": False}
         for row in stored.values()
