@@ -90,9 +90,27 @@ def import_accounts_cmd(
             help="external_id,name,segment,arr,owner,start_date,renewal_date[,last_review_date]",
         ),
     ],
+    crm: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="salesforce|hubspot",
+            help="Read a Salesforce account report or a HubSpot companies export as it comes.",
+        ),
+    ] = None,
+    map_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            metavar="MAP.toml",
+            help='Rename columns: a [columns] table of our name = "their header" (and date_format).',
+        ),
+    ] = None,
 ) -> None:
     """Accounts, updated by external_id (an owner change moves the account)."""
-    run_import("accounts", file)
+    from bot.importers.crm import source
+
+    run_import("accounts", file, source=source(crm, map_file))
 
 
 @import_app.command("usage")

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
 from bot.domain.segments import match_segment
+from bot.importers.crm import SOURCES, Source
 from bot.importers.csvfile import CsvFile, Progress, Row
 from bot.importers.errors import CsvError, ImportResult
 from bot.importers.fields import DateBounds
@@ -24,17 +25,28 @@ _STORED = ("name", "segment_key", "arr", "owner_id", "start_date", "renewal_date
 
 
 class _Lookups:
-    """Segment and owner resolution, each distinct spelling worked out once."""
+    """Segment and owner resolution, each distinct spelling worked out once.
 
-    def __init__(self, conn: Connection) -> None:
+    Owners are matched by Slack id or email, case-insensitively; from a CRM export also by a name
+    that only one person has (exports often give the owner's full name).
+    """
+
+    def __init__(self, conn: Connection, source: Source | None = None) -> None:
+        self.who = f"this {source.name.capitalize()} user" if source and source.name in SOURCES else "them"
         self.bands = books.list_bands(conn)
         self.segments: dict[str, str | None] = {}
         person = SQLModel.metadata.tables["person"]
         self.people: dict[str, tuple[int, bool]] = {}
-        for person_id, slack_user_id, email, active in conn.execute(
-            select(person.c.id, person.c.slack_user_id, person.c.email, person.c.active)
+        names: dict[str, list[tuple[int, bool]]] = {}
+        for person_id, slack_user_id, email, name, active in conn.execute(
+            select(person.c.id, person.c.slack_user_id, person.c.email, person.c.name, person.c.active)
         ):
             self.people[slack_user_id.lower()] = self.people[email.lower()] = (person_id, active)
+            names.setdefault(name.casefold(), []).append((person_id, active))
+        if source is not None:
+            for name, found in names.items():
+                if len(found) == 1:
+                    self.people.setdefault(name, found[0])
 
     def segment(self, row: Row) -> str:
         raw = row.raw("segment").strip()
@@ -48,15 +60,32 @@ class _Lookups:
 
     def owner(self, row: Row) -> int:
         raw = row.text("owner", max_length=320)
-        found = self.people.get(raw.lower())
+        found = self.people.get(raw.lower()) or self.people.get(raw.casefold())
         if found is None:
-            raise row.fail("owner", f'"{raw}" is not in the team file; import the team first')
+            raise row.fail(
+                "owner",
+                f'"{raw}" is not in the team file: add {self.who} to it (the email is enough, Slack '
+                "finds the id) and run `csm-coach import team` first",
+            )
         person_id, active = found
         if not active:
             raise row.fail(
                 "owner", f'"{raw}" was left out of the last team file (inactive); import the team first'
             )
         return person_id
+
+
+def _open(path: Path, source: Source | None) -> CsvFile:
+    if source is None:
+        return CsvFile(path, required=COLUMNS, optional=OPTIONAL)
+    optional = (*OPTIONAL, *source.optional)
+    return CsvFile(
+        path,
+        required=[column for column in COLUMNS if column not in optional],
+        optional=optional,
+        rename=source.columns,
+        parse_day=source.parse_date,
+    )
 
 
 def _values(row: Row, lookups: _Lookups, dates: DateBounds, with_review: bool) -> dict[str, Any]:
@@ -74,17 +103,23 @@ def _values(row: Row, lookups: _Lookups, dates: DateBounds, with_review: bool) -
 
 
 def import_accounts(
-    path: Path, *, engine: Engine, today: date, progress: Progress | None = None
+    path: Path,
+    *,
+    engine: Engine,
+    today: date,
+    progress: Progress | None = None,
+    source: Source | None = None,
 ) -> ImportResult:
     """Create or update every account in the file; accounts not in it are left as they are.
 
-    `today` sets the bounds of the dates (README, "CSV formats").
+    `today` sets the bounds of the dates (README, "CSV formats"); `source` reads a CRM's export, or
+    any file whose columns a map renames (bot/importers/crm.py).
     """
     started = perf_counter()
     dates = DateBounds.accounts(today)
     account = SQLModel.metadata.tables["account"]
     with engine.begin() as conn:
-        lookups = _Lookups(conn)
+        lookups = _Lookups(conn, source)
         stored = {
             row.external_id: row
             for row in conn.execute(select(account.c.id, account.c.external_id, *account.c[_STORED]))
@@ -93,7 +128,7 @@ def import_accounts(
         updates: list[dict[str, Any]] = []
         first_line: dict[str, int] = {}
         moved = unchanged = 0
-        with CsvFile(path, required=COLUMNS, optional=OPTIONAL) as file:
+        with _open(path, source) as file:
             with_review = "last_review_date" in file.columns
             for row in file.rows(progress):
                 try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
 from tests.support import company
+from tests.support.importing import TEAM_CSV
 from tests.support.processes import Cli
 
 
@@ -47,3 +49,33 @@ def test_import_usage_skips_unknown_accounts_only_when_asked(
     assert "2 rows of unknown accounts skipped" in accepted.stdout
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM usage")).scalar_one() > 0
+
+
+def test_import_accounts_from_a_crm_export_with_a_map(cli: Cli, engine: Engine, tmp_path: Path) -> None:
+    team = tmp_path / "team.csv"
+    team.write_text(textwrap.dedent(TEAM_CSV), encoding="utf-8")
+    assert cli.run("import", "team", str(team)).returncode == 0
+    export = tmp_path / "companies.csv"
+    export.write_text(
+        "Record ID,Company name,Company owner,Tier,ARR (USD),Create Date\n"
+        "9001,Initech,ANA@example.com,SMB,5000,2024-02-01 10:23\n"
+        "9002,Hooli,Cy,Enterprise,250000,2024-03-04 08:00\n",
+        encoding="utf-8",
+    )
+    map_file = tmp_path / "map.toml"
+    map_file.write_text('[columns]\nsegment = "Tier"\narr = "ARR (USD)"\n', encoding="utf-8")
+
+    without_map = cli.run("import", "accounts", str(export), "--from", "hubspot")
+    result = cli.run("import", "accounts", str(export), "--from", "hubspot", "--map", str(map_file))
+
+    assert without_map.returncode == 1 and "no column for segment" in without_map.stdout
+    assert result.returncode == 0, result.stdout
+    assert "2 created" in result.stdout
+    with engine.connect() as conn:
+        owners = conn.execute(
+            text(
+                "SELECT external_id, arr, slack_user_id FROM account"
+                " JOIN person ON person.id = owner_id ORDER BY external_id"
+            )
+        ).all()
+    assert [tuple(row) for row in owners] == [("9001", 5000.0, "U001"), ("9002", 250000.0, "U003")]
