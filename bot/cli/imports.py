@@ -74,11 +74,17 @@ def run_import(kind: str, path: Path, **options: object) -> None:
 @import_app.command("team")
 def import_team_cmd(
     file: Annotated[
-        Path, typer.Argument(metavar="FILE.csv", help="slack_user_id,email,name,team,role,timezone")
+        Path,
+        typer.Argument(
+            metavar="FILE.csv",
+            help="slack_user_id,email,name,team,role,timezone (an empty slack_user_id is looked up by email)",
+        ),
     ],
 ) -> None:
     """People and teams; the file is the whole roster."""
-    run_import("team", file)
+    from bot.slack.people import email_lookup
+
+    run_import("team", file, lookup=email_lookup(get_settings()))
 
 
 @import_app.command("accounts")
