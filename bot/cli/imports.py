@@ -49,7 +49,7 @@ def run_import(kind: str, path: Path, **options: object) -> None:
     today = now.date()
     importers: dict[str, Callable[..., ImportResult]] = {
         "team": import_team,
-        "accounts": partial(import_accounts, today=today),
+        "accounts": partial(import_accounts, today=today, plan_hold_days=get_settings().plan_hold_days),
         "usage": partial(import_usage, today=today),
     }
     importer = partial(importers[kind], **options)

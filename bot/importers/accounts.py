@@ -15,7 +15,10 @@ from bot.importers.crm import SOURCES, Source
 from bot.importers.csvfile import CsvFile, Progress, Row
 from bot.importers.errors import CsvError, ImportResult
 from bot.importers.fields import DateBounds
+from bot.importers.holds import PlanHolds
 from bot.services import books
+
+DEFAULT_PLAN_HOLD_DAYS = 30  # Settings.plan_hold_days; callers pass the setting
 
 COLUMNS = ("external_id", "name", "segment", "arr", "owner", "start_date", "renewal_date")
 OPTIONAL = ("last_review_date",)
@@ -37,11 +40,16 @@ class _Lookups:
         self.segments: dict[str, str | None] = {}
         person = SQLModel.metadata.tables["person"]
         self.people: dict[str, tuple[int, bool]] = {}
+        self.by_slack_id: dict[str, int] = {}
+        self.active: set[int] = set()
         names: dict[str, list[tuple[int, bool]]] = {}
         for person_id, slack_user_id, email, name, active in conn.execute(
             select(person.c.id, person.c.slack_user_id, person.c.email, person.c.name, person.c.active)
         ):
             self.people[slack_user_id.lower()] = self.people[email.lower()] = (person_id, active)
+            self.by_slack_id[slack_user_id] = person_id
+            if active:
+                self.active.add(person_id)
             names.setdefault(name.casefold(), []).append((person_id, active))
         if source is not None:
             for name, found in names.items():
@@ -58,7 +66,8 @@ class _Lookups:
             raise row.fail("segment", f'unknown segment "{raw}" (expected one of: {known})')
         return key
 
-    def owner(self, row: Row) -> int:
+    def owner(self, row: Row) -> tuple[int, bool]:
+        """The person the row names as its owner, and whether they are active."""
         raw = row.text("owner", max_length=320)
         found = self.people.get(raw.lower()) or self.people.get(raw.casefold())
         if found is None:
@@ -67,12 +76,7 @@ class _Lookups:
                 f'"{raw}" is not in the team file: add {self.who} to it (the email is enough, Slack '
                 "finds the id) and run `csm-coach import team` first",
             )
-        person_id, active = found
-        if not active:
-            raise row.fail(
-                "owner", f'"{raw}" was left out of the last team file (inactive); import the team first'
-            )
-        return person_id
+        return found
 
 
 def _open(path: Path, source: Source | None) -> CsvFile:
@@ -93,7 +97,7 @@ def _values(row: Row, lookups: _Lookups, dates: DateBounds, with_review: bool) -
         "name": row.text("name", max_length=300),
         "segment_key": lookups.segment(row),
         "arr": row.amount("arr"),
-        "owner_id": lookups.owner(row),
+        "owner_id": lookups.owner(row)[0],
         "start_date": row.date("start_date", dates),
         "renewal_date": row.optional_date("renewal_date", dates),
     }
@@ -109,17 +113,20 @@ def import_accounts(
     today: date,
     progress: Progress | None = None,
     source: Source | None = None,
+    plan_hold_days: int = DEFAULT_PLAN_HOLD_DAYS,
 ) -> ImportResult:
     """Create or update every account in the file; accounts not in it are left as they are.
 
     `today` sets the bounds of the dates (README, "CSV formats"); `source` reads a CRM's export, or
-    any file whose columns a map renames (bot/importers/crm.py).
+    any file whose columns a map renames (bot/importers/crm.py). For `plan_hold_days` after a plan
+    is applied, a moved account the file gives its old owner keeps the plan's (bot/importers/holds.py).
     """
     started = perf_counter()
     dates = DateBounds.accounts(today)
     account = SQLModel.metadata.tables["account"]
     with engine.begin() as conn:
         lookups = _Lookups(conn, source)
+        holds = PlanHolds(conn, today=today, hold_days=plan_hold_days, person_ids=lookups.by_slack_id)
         stored = {
             row.external_id: row
             for row in conn.execute(select(account.c.id, account.c.external_id, *account.c[_STORED]))
@@ -139,10 +146,20 @@ def import_accounts(
                             "external_id", f'"{external_id}" is on line {seen} too: one row per account'
                         )
                     values = _values(row, lookups, dates, with_review)
+                    old = stored.get(external_id)
+                    owner = holds.owner(
+                        external_id, None if old is None else old.owner_id, values["owner_id"]
+                    )
+                    if owner not in lookups.active:
+                        raise row.fail(
+                            "owner",
+                            f'"{row.raw("owner").strip()}" was left out of the last team file (inactive); '
+                            "import the team first",
+                        )
+                    values["owner_id"] = owner
                 except CsvError as error:
                     file.problems.add(error)
                     continue
-                old = stored.get(external_id)
                 if old is None:
                     # The day csm-coach first saw it: steps dated before it are due from that day.
                     inserts.append({"external_id": external_id, **values, "first_seen_on": today})
@@ -166,4 +183,5 @@ def import_accounts(
         unchanged=unchanged,
         seconds=perf_counter() - started,
         details={"owner changes": moved},
+        notes=holds.notes(),
     )
