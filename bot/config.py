@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     review_catchup_per_week: int = Field(default=3, ge=1, le=100)
     # Rebalancing never moves an account renewing within this many days.
     plan_protect_renewal_days: int = Field(default=60, ge=0, le=730)
+    # After a plan is applied, an accounts import that still gives a moved account its old owner keeps
+    # the plan's owner for this many days (the CRM catches up); 0: the source always wins.
+    plan_hold_days: int = Field(default=30, ge=0, le=365)
     # The team's working days, in its own zone: the clock's rounds go out on these only.
     post_days: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(range(5)),

@@ -102,6 +102,7 @@ def test_database_url_must_be_sqlite_or_postgresql(url: str) -> None:
             "-1",
             "PLAN_PROTECT_RENEWAL_DAYS=-1 is not valid: a whole number from 0 to 730",
         ),
+        ("PLAN_HOLD_DAYS", "366", "PLAN_HOLD_DAYS=366 is not valid: a whole number from 0 to 365"),
         ("PORT", "65536", "PORT=65536 is not valid: a whole number from 1 to 65535"),
         ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY=0 is not valid: a whole number from 1 to 64"),
         ("SYNC_TIME", "24:00", "SYNC_TIME=24:00 is not valid: a time HH:MM from 00:00 to 23:59 (UTC)"),

@@ -40,7 +40,7 @@ def progress_bar(path: Path) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def run_import(kind: str, path: Path) -> None:
+def run_import(kind: str, path: Path, **options: object) -> None:
     from bot.importers.accounts import import_accounts
     from bot.importers.team import import_team
     from bot.importers.usage import import_usage
@@ -49,10 +49,10 @@ def run_import(kind: str, path: Path) -> None:
     today = now.date()
     importers: dict[str, Callable[..., ImportResult]] = {
         "team": import_team,
-        "accounts": partial(import_accounts, today=today),
+        "accounts": partial(import_accounts, today=today, plan_hold_days=get_settings().plan_hold_days),
         "usage": partial(import_usage, today=today),
     }
-    importer = importers[kind]
+    importer = partial(importers[kind], **options)
     settings = get_settings()
     if not path.is_file():
         raise UserFacingError(f"{path}: no such file")
@@ -74,11 +74,17 @@ def run_import(kind: str, path: Path) -> None:
 @import_app.command("team")
 def import_team_cmd(
     file: Annotated[
-        Path, typer.Argument(metavar="FILE.csv", help="slack_user_id,email,name,team,role,timezone")
+        Path,
+        typer.Argument(
+            metavar="FILE.csv",
+            help="slack_user_id,email,name,team,role,timezone (an empty slack_user_id is looked up by email)",
+        ),
     ],
 ) -> None:
     """People and teams; the file is the whole roster."""
-    run_import("team", file)
+    from bot.slack.people import email_lookup
+
+    run_import("team", file, lookup=email_lookup(get_settings()))
 
 
 @import_app.command("accounts")
@@ -90,17 +96,42 @@ def import_accounts_cmd(
             help="external_id,name,segment,arr,owner,start_date,renewal_date[,last_review_date]",
         ),
     ],
+    crm: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="salesforce|hubspot",
+            help="Read a Salesforce account report or a HubSpot companies export as it comes.",
+        ),
+    ] = None,
+    map_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            metavar="MAP.toml",
+            help='Rename columns: a [columns] table of our name = "their header" (and date_format).',
+        ),
+    ] = None,
 ) -> None:
     """Accounts, updated by external_id (an owner change moves the account)."""
-    run_import("accounts", file)
+    from bot.importers.crm import source
+
+    run_import("accounts", file, source=source(crm, map_file))
 
 
 @import_app.command("usage")
 def import_usage_cmd(
     file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="external_id,date,value")],
+    skip_unknown_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unknown-accounts",
+            help="Skip (and count) rows of accounts csm-coach does not hold, e.g. trials and churned ones.",
+        ),
+    ] = False,
 ) -> None:
     """Daily usage per account; a day imported again replaces its value."""
-    run_import("usage", file)
+    run_import("usage", file, skip_unknown_accounts=skip_unknown_accounts)
 
 
 @team_app.command("set")

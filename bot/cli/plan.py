@@ -27,7 +27,8 @@ from bot.services import localtime, teams
 from bot.services import plan as plans
 from bot.slack.blocks.common import money
 
-CSV_COLUMNS = ("external_id", "name", "segment", "arr", "from", "to", "reason")
+# from_email/to_email: what a CRM names owners by, so the file can update it (README, "The CRM owns owners").
+CSV_COLUMNS = ("external_id", "name", "segment", "arr", "from", "to", "reason", "from_email", "to_email")
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -109,6 +110,8 @@ def write_csv(path: Path, found: Sequence[plans.TeamPlan]) -> int:
                     m.giver,
                     m.receiver,
                     m.reason,
+                    tp.people[m.giver].email,
+                    tp.people[m.receiver].email,
                 )
                 writer.writerow([spreadsheet_cell(cell) for cell in cells])
                 rows += 1

@@ -70,7 +70,7 @@ def plan(
         typer.Option(
             "--csv",
             metavar="FILE.csv",
-            help="Also write the moves: external_id,name,segment,arr,from,to,reason.",
+            help="Also write the moves: external_id,name,segment,arr,from,to,reason,from_email,to_email.",
         ),
     ] = None,
     apply: Annotated[

@@ -6,13 +6,13 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from bot.importers.errors import CsvError
+from bot.importers.errors import CsvError, Problems
 from bot.importers.fields import DateBounds, control_character, parse_amount, parse_date
 
 T = TypeVar("T")
@@ -37,8 +37,18 @@ class CsvFile:
     Decoding and CSV syntax errors met anywhere inside the `with` block leave it as CsvError.
     """
 
-    def __init__(self, path: Path | str, *, required: Sequence[str], optional: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        required: Sequence[str],
+        optional: Sequence[str] = (),
+        rename: Mapping[str, Sequence[str]] | None = None,
+        parse_day: Callable[[str], date] = parse_date,
+    ) -> None:
+        """`rename`: for a column of ours, the file's own headers that may hold it (first found wins)."""
         self.path = Path(path)
+        self.parse_day = parse_day
         self.name = str(path)
         self._binary = open(self.path, "rb")  # noqa: SIM115 - closed by __exit__
         self.total_bytes = os.fstat(self._binary.fileno()).st_size
@@ -46,8 +56,12 @@ class CsvFile:
         self.reader = csv.reader(self._text)
         self.header: list[str] = []
         self.columns: dict[str, int] = {}  # known column name -> 0-based index
+        self.labels: dict[str, str] = {}  # our column name -> the file's header for it, where they differ
+        self.problems = Problems()  # bad rows, collected so that one run names them all
         try:
-            self._read_header(required, optional)
+            self._read_header(required, optional, rename or {})
+            if rename:
+                self._rename(rename, required)
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -71,15 +85,18 @@ class CsvFile:
     def bytes_read(self) -> int:
         return self._binary.tell()
 
-    def _read_header(self, required: Sequence[str], optional: Sequence[str]) -> None:
+    def _read_header(
+        self, required: Sequence[str], optional: Sequence[str], rename: Mapping[str, Sequence[str]]
+    ) -> None:
         for row in self.reader:
             if not self.is_blank(row):
                 self.header = [_normalise_header(name) for name in row]
+                self.shown_header = [name.strip() for name in row]
                 break
         else:
             expected = ",".join(required)
             raise CsvError(self.name, 1, f"empty file: expected a header row: {expected}")
-        line = self.line_of(row)
+        line = self.header_line = self.line_of(row)
         for index, name in enumerate(self.header):
             if name in self.columns and name in (*required, *optional):
                 first = self.columns[name] + 1
@@ -92,7 +109,7 @@ class CsvFile:
                 )
             self.columns.setdefault(name, index)
         for name in required:
-            if name not in self.columns:
+            if name not in self.columns and name not in rename:  # a renamed one is looked for by _rename
                 raise CsvError(
                     self.name,
                     line,
@@ -104,31 +121,59 @@ class CsvFile:
         """First physical line of the row just read."""
         return self.reader.line_num - _line_breaks(fields)
 
+    def _rename(self, rename: Mapping[str, Sequence[str]], required: Sequence[str]) -> None:
+        """Find each column of ours under one of the file's headers; errors then name the file's header."""
+        for ours, theirs in rename.items():
+            candidates = [_normalise_header(name) for name in theirs]
+            index = next((self.header.index(c) for c in candidates if c in self.header), None)
+            if index is not None:
+                self.columns[ours] = index
+                self.labels[ours] = self.shown_header[index]
+            elif ours in required and ours not in self.columns:
+                looked_for = ", ".join(f'"{name}"' for name in theirs)
+                raise CsvError(
+                    self.name,
+                    self.header_line,
+                    f"no column for {ours} (looked for {looked_for}; the header has: "
+                    f"{', '.join(self.shown_header)}): name yours in a map file, "
+                    f'[columns] {ours} = "Your header", and give it with --map',
+                    column_name=ours,
+                )
+
     def error(self, line: int, column: str | None, message: str) -> CsvError:
         index = self.columns.get(column) if column else None
         return CsvError(
-            self.name, line, message, column=None if index is None else index + 1, column_name=column
+            self.name,
+            line,
+            message,
+            column=None if index is None else index + 1,
+            column_name=self.labels.get(column, column) if column else None,
         )
 
     def is_blank(self, fields: Sequence[str]) -> bool:
         return not any(field.strip() for field in fields)
 
+    def width_error(self, line: int, fields: Sequence[str]) -> CsvError:
+        hint = " (a value containing a comma needs double quotes)" if len(fields) > self.width else ""
+        return self.error(
+            line, None, f"expected {self.width} fields as in the header, found {len(fields)}{hint}"
+        )
+
     def check_width(self, line: int, fields: Sequence[str]) -> None:
         if len(fields) != self.width:
-            hint = " (a value containing a comma needs double quotes)" if len(fields) > self.width else ""
-            raise self.error(
-                line, None, f"expected {self.width} fields as in the header, found {len(fields)}{hint}"
-            )
+            raise self.width_error(line, fields)
 
     def rows(self, progress: Progress | None = None, every: int = 5_000) -> Iterator[Row]:
-        """The data rows, blank ones skipped, each checked to have as many fields as the header."""
+        """The data rows, blank ones skipped; a row with more or fewer fields than the header is a problem."""
         reader = self.reader
         previous_end = reader.line_num
         for count, fields in enumerate(reader, 1):
             line, previous_end = previous_end + 1, reader.line_num
             if self.is_blank(fields):
                 continue
-            self.check_width(line, fields)
+            if len(fields) != self.width:
+                self.problems.add(self.width_error(line, fields))
+                continue
             if progress is not None and count % every == 0:
                 progress(self.bytes_read(), self.total_bytes)
             yield Row(self, line, fields)
@@ -191,7 +236,7 @@ class Row:
 
     def date(self, column: str, bounds: DateBounds, *, none: str = "") -> date:
         """A date within bounds; `none` hints at how to say "no such date" when a far one stands for it."""
-        day = self._parsed(column, parse_date)
+        day = self._parsed(column, self.file.parse_day)
         try:
             return bounds.check(day)
         except ValueError as exc:

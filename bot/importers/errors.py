@@ -38,8 +38,58 @@ class CsvError(Exception):
         return f"{self.shown_file}:{self.line}:{self.column}: {label}{self.message}"
 
 
+MAX_SHOWN = 20  # bad rows named in one run; the rest are counted
+
+
+class CsvErrors(CsvError):
+    """Every bad row one run found, the first `MAX_SHOWN` named; its file/line/column are the first's."""
+
+    def __init__(self, errors: list[CsvError], total: int) -> None:
+        first = errors[0]
+        self.errors = errors
+        self.total = total
+        self.file, self.line, self.column = first.file, first.line, first.column
+        self.column_name, self.message = first.column_name, first.message
+        Exception.__init__(self, str(self))
+
+    def __str__(self) -> str:
+        lines = [CsvError.__str__(error) for error in self.errors]
+        if self.total > len(self.errors):
+            lines.append(f"and {self.total - len(self.errors):,} more bad rows")
+        return "\n".join(lines)
+
+
+class Problems:
+    """The bad rows met so far; reading goes on so that one run names them all (all or nothing still)."""
+
+    def __init__(self) -> None:
+        self.errors: list[CsvError] = []
+        self.total = 0
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    @property
+    def full(self) -> bool:
+        """No more errors will be named, only counted: a costly message need not be built."""
+        return len(self.errors) >= MAX_SHOWN
+
+    def add(self, error: CsvError) -> None:
+        self.total += 1
+        if not self.full:
+            self.errors.append(error)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise self.errors[0] if self.total == 1 else CsvErrors(self.errors, self.total)
+
+
 # The details whose label is a count's noun, by their singular: "1 team created", "2 teams created".
-SINGULAR = {"teams created": "team created", "owner changes": "owner change"}
+SINGULAR = {
+    "teams created": "team created",
+    "owner changes": "owner change",
+    "rows of unknown accounts skipped": "row of an unknown account skipped",
+}
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -13,11 +14,13 @@ from sqlmodel import SQLModel
 
 from bot.identifiers import is_slack_user_id
 from bot.importers.csvfile import CsvFile, Progress, Row
-from bot.importers.errors import ImportResult
+from bot.importers.errors import CsvError, ImportResult
 from bot.models import Role
 from bot.plaintext import plural
 from bot.services import teams
 from bot.services.localtime import place_zone
+
+LookupByEmail = Callable[[str], str | None]  # an email to its Slack member id; None when Slack knows none
 
 COLUMNS = ("slack_user_id", "email", "name", "team", "role", "timezone")
 
@@ -36,13 +39,16 @@ class _Member:
     timezone: str
 
 
-def _member(row: Row) -> _Member:
-    slack_user_id = row.text("slack_user_id", max_length=32)
-    if not is_slack_user_id(slack_user_id):
-        raise row.fail("slack_user_id", f'"{slack_user_id}" is not a Slack user id (like U024BE7LH)')
+def _member(row: Row, lookup: LookupByEmail | None) -> _Member:
     email = row.text("email", max_length=320).lower()
     if not _EMAIL.fullmatch(email):
         raise row.fail("email", f'"{email}" is not an email address')
+    if row.raw("slack_user_id").strip():
+        slack_user_id = row.text("slack_user_id", max_length=32)
+        if not is_slack_user_id(slack_user_id):
+            raise row.fail("slack_user_id", f'"{slack_user_id}" is not a Slack user id (like U024BE7LH)')
+    else:
+        slack_user_id = _look_up(row, email, lookup)
     role = row.text("role").lower()
     if role not in _ROLES:
         raise row.fail(
@@ -55,26 +61,58 @@ def _member(row: Row) -> _Member:
     return _Member(row.line, slack_user_id, email, row.text("name"), row.text("team"), Role(role), timezone)
 
 
-def _read(file: CsvFile, progress: Progress | None) -> list[_Member]:
+def _look_up(row: Row, email: str, lookup: LookupByEmail | None) -> str:
+    """The member id Slack has for an email, asked only for a row that leaves the id empty."""
+    if lookup is None:
+        raise row.fail(
+            "slack_user_id",
+            "empty, and Slack cannot be asked for the id of this email without SLACK_BOT_TOKEN: "
+            "set it, or give the member id (in Slack: the person's profile, ⋮, Copy member ID)",
+        )
+    found = lookup(email)
+    if found is None:
+        raise row.fail(
+            "email",
+            f'Slack has no member with the email "{email}" (users_not_found): '
+            "check the address, or give the member id in slack_user_id",
+        )
+    return found
+
+
+def _read(file: CsvFile, progress: Progress | None, lookup: LookupByEmail | None) -> list[_Member]:
     members: list[_Member] = []
     first_line: dict[tuple[str, str], int] = {}
     for row in file.rows(progress):
-        member = _member(row)
-        for column, value in (("slack_user_id", member.slack_user_id), ("email", member.email)):
-            seen = first_line.setdefault((column, value), row.line)
-            if seen != row.line:
-                raise row.fail(column, f'"{value}" is on line {seen} too: one row per person')
+        try:
+            member = _member(row, lookup)
+            for column, value in (("slack_user_id", member.slack_user_id), ("email", member.email)):
+                seen = first_line.setdefault((column, value), row.line)
+                if seen != row.line:
+                    raise row.fail(column, f'"{value}" is on line {seen} too: one row per person')
+        except CsvError as error:
+            file.problems.add(error)
+            continue
         members.append(member)
+    file.problems.raise_any()
     if not members:
         raise file.error(2, None, "no people: the team file is the whole roster, so it cannot be empty")
     return members
 
 
-def import_team(path: Path, *, engine: Engine, progress: Progress | None = None) -> ImportResult:
-    """Make the people and teams match the file; people left out of it become inactive."""
+def import_team(
+    path: Path,
+    *,
+    engine: Engine,
+    progress: Progress | None = None,
+    lookup: LookupByEmail | None = None,
+) -> ImportResult:
+    """Make the people and teams match the file; people left out of it become inactive.
+
+    `lookup` finds the Slack member id of a row that gives only an email (bot.slack.people).
+    """
     started = perf_counter()
     with CsvFile(path, required=COLUMNS) as file:
-        members = _read(file, progress)
+        members = _read(file, progress, lookup)
     result = ImportResult("team", file.name, rows=len(members))
     with engine.begin() as conn:
         team_ids, created = teams.ensure_named(conn, [member.team for member in members])
@@ -108,9 +146,12 @@ def _write_people(
         }
         holder = owner_of_email.get(member.email)
         if holder is not None and holder != member.slack_user_id and holder not in in_file:
-            raise file.error(
-                member.line, "email", f'"{member.email}" belongs to someone else already ({holder})'
+            file.problems.add(
+                file.error(
+                    member.line, "email", f'"{member.email}" belongs to someone else already ({holder})'
+                )
             )
+            continue
         old = stored.get(member.slack_user_id)
         if old is None:
             inserts.append(values)
@@ -120,6 +161,7 @@ def _write_people(
                 reactivated += 1
         else:
             result.unchanged += 1
+    file.problems.raise_any()
     gone = [
         {"_id": row.id, "active": False}
         for row in stored.values()

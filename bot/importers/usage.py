@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from bot.db import is_sqlite
 from bot.importers.csvfile import CsvFile, Progress
-from bot.importers.errors import ImportResult
+from bot.importers.errors import CsvError, ImportResult
 from bot.importers.fields import MAX_AMOUNT, DateBounds, control_character, parse_amount, parse_date
 from bot.importers.usage_sinks import PostgresSink, SqliteSink, UsageSink
 
@@ -34,9 +34,14 @@ class _Slow(Exception):
 
 
 class _Reader:
-    def __init__(self, file: CsvFile, accounts: dict[str, Any], dates: DateBounds) -> None:
+    def __init__(
+        self, file: CsvFile, accounts: dict[str, Any], dates: DateBounds, *, skip_unknown: bool = False
+    ) -> None:
         self.file = file
         self.dates = dates
+        self.problems = file.problems
+        self.skip_unknown = skip_unknown
+        self.skipped = 0  # rows of accounts csm-coach does not hold, when told to skip them
         self.slots = {external_id: slot for slot, external_id in enumerate(accounts)}
         self.keys = list(accounts.values())
         # Per distinct date: its ISO text and one byte per account slot, set once that account has a row.
@@ -63,7 +68,8 @@ class _Reader:
             line_before = reader.line_num
             self._fill(islice(rows, BATCH), batch)
             if batch:
-                write(batch)
+                if not self.problems:  # once a row is bad the import fails: the rest is only checked
+                    write(batch)
                 count += len(batch)
                 batch.clear()
             if progress is not None:
@@ -91,7 +97,11 @@ class _Reader:
                 pass  # handled below, outside the except block, so that a CsvError has no confusing context
             else:
                 return
-            row = self.slow(fields if self.canonical else self.current)
+            try:
+                row = self.slow(fields if self.canonical else self.current)
+            except CsvError as error:
+                self.problems.add(error)
+                continue
             if row is not None:
                 append(row)
 
@@ -110,6 +120,9 @@ class _Reader:
         if not external_id:
             raise file.error(line, "external_id", "empty")
         slot = self.slots.get(external_id)
+        if slot is None and self.skip_unknown:
+            self.skipped += 1
+            return None
         if slot is None:
             raise file.error(
                 line,
@@ -122,7 +135,8 @@ class _Reader:
             raise file.error(line, "value", str(exc)) from None
         iso, seen = self.day(line, raw_day)
         if seen[slot]:
-            first = _first_line(file, external_id, iso)
+            # Finding the first line reads the file again: only for the errors that will be named.
+            first = "?" if self.problems.full else _first_line(file, external_id, iso)
             raise file.error(
                 line, "date", f'a second row for "{external_id}" on {iso} (the first is on line {first})'
             )
@@ -163,11 +177,18 @@ def _first_line(file: CsvFile, external_id: str, iso: str) -> int | str:
 
 
 def import_usage(
-    path: Path, *, engine: Engine, today: date, progress: Progress | None = None
+    path: Path,
+    *,
+    engine: Engine,
+    today: date,
+    progress: Progress | None = None,
+    skip_unknown_accounts: bool = False,
 ) -> ImportResult:
     """Store every (account, day, value) of the file; a day already stored gets the file's value.
 
     `today` (UTC) sets the bounds of the dates: no usage is dated after tomorrow (README, "CSV formats").
+    `skip_unknown_accounts` skips and counts the rows of accounts not held (a warehouse holds trials
+    and churned customers); without it such a row is bad input.
     """
     started = perf_counter()
     with CsvFile(path, required=COLUMNS) as file:
@@ -175,15 +196,17 @@ def import_usage(
             SqliteSink(engine, file_bytes=file.total_bytes) if is_sqlite(engine) else PostgresSink(engine)
         )
         with sink:
-            reader = _Reader(file, sink.accounts, DateBounds.usage(today))
+            reader = _Reader(file, sink.accounts, DateBounds.usage(today), skip_unknown=skip_unknown_accounts)
             rows = reader.read(sink.write, progress)
+            file.problems.raise_any()  # inside the sink's transaction: it rolls back, nothing is kept
             new, replaced = sink.finish(reader.span())
     return ImportResult(
         "usage",
         file.name,
-        rows=rows,
+        rows=rows + reader.skipped,
         created=new,
         updated=replaced,
         unchanged=rows - new - replaced,
         seconds=perf_counter() - started,
+        details={"rows of unknown accounts skipped": reader.skipped},
     )

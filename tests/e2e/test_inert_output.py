@@ -88,7 +88,7 @@ def test_the_plan_prints_hostile_names_as_text_and_its_csv_holds_no_formula(
     assert "5 moves written to" in shown
     with moves_csv.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["external_id", "name", "segment", "arr", "from", "to", "reason"]
+    assert rows[0][:7] == ["external_id", "name", "segment", "arr", "from", "to", "reason"]
     assert len(rows) == 6
     cells = [cell for row in rows[1:] for cell in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells

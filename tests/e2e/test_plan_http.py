@@ -164,8 +164,11 @@ def test_the_cli_prints_the_plan_writes_its_csv_and_applies_it_with_the_dms(
     )
     with moves_csv.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["external_id", "name", "segment", "arr", "from", "to", "reason"]
+    assert rows[0] == [
+        *("external_id", "name", "segment", "arr", "from", "to", "reason", "from_email", "to_email")
+    ]
     assert len(rows) == 6 and {(r[4], r[5]) for r in rows[1:]} == {("U0DANA", "U0ELI")}
+    assert {(r[7], r[8]) for r in rows[1:]} == {("u0dana@example.com", "u0eli@example.com")}
     assert owners(session) == before and slack.calls("chat.postMessage") == []
 
     applied = cli.run("plan", "--team", "Harbor", "--apply")

@@ -152,7 +152,7 @@ GOOD_ROW = "A-9,Umbrella,Large,5000,U001,2024-01-01,\n"  # would add an account
         (
             "A-10,Ghost,SMB,5000,U999,2024-01-01,\n",
             ":3:5: owner: ",
-            '"U999" is not in the team file; import the team',
+            '"U999" is not in the team file: add them to it',
         ),
         ("A-10,Ghost,SMB,5000,zed@example.com,2024-01-01,\n", ":3:5: owner: ", "not in the team file"),
         (

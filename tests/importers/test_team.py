@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from bot.importers.errors import CsvError
@@ -206,3 +206,65 @@ def test_unreadable_file_is_located_and_changes_nothing(
     assert str(caught.value).startswith(f"{path}{where}")
     assert words in str(caught.value)
     assert snapshot() == before
+
+
+def test_an_empty_slack_user_id_is_looked_up_by_email(engine: Engine, write_csv: WriteCsv) -> None:
+    directory = {"ana@example.com": "U0ANA", "bo@example.com": "U0BO"}
+    asked: list[str] = []
+
+    def lookup(email: str) -> str | None:
+        asked.append(email)
+        return directory.get(email)
+
+    path = write_csv(
+        "team.csv",
+        """\
+        slack_user_id,email,name,team,role,timezone
+        ,Ana@Example.com,Ana,EMEA,csm,Europe/Paris
+        U003,cy@example.com,Cy,AMER,csm,America/New_York
+        ,bo@example.com,Bo,EMEA,manager,Europe/London
+        """,
+    )
+
+    result = import_team(path, engine=engine, lookup=lookup)
+
+    assert result.created == 3
+    assert asked == ["ana@example.com", "bo@example.com"]  # a row with an id is not looked up
+    with engine.connect() as conn:
+        people = conn.execute(text("SELECT slack_user_id, email FROM person ORDER BY email")).all()
+    assert [tuple(p) for p in people] == [
+        ("U0ANA", "ana@example.com"),
+        ("U0BO", "bo@example.com"),
+        ("U003", "cy@example.com"),
+    ]
+
+
+def test_an_email_slack_does_not_know_is_refused_by_line(engine: Engine, write_csv: WriteCsv) -> None:
+    path = write_csv(
+        "team.csv",
+        """\
+        slack_user_id,email,name,team,role,timezone
+        ,ana@example.com,Ana,EMEA,csm,Europe/Paris
+        ,gone@example.com,Gone,EMEA,csm,Europe/Paris
+        ,typo@exampel.com,Typo,EMEA,csm,Europe/Paris
+        """,
+    )
+
+    with pytest.raises(CsvError) as caught:
+        import_team(path, engine=engine, lookup={"ana@example.com": "U0ANA"}.get)
+
+    assert [line.split(": ", 2)[:2] for line in str(caught.value).splitlines()] == [
+        [f"{path}:3:2", "email"],
+        [f"{path}:4:2", "email"],
+    ]
+    assert 'Slack has no member with the email "gone@example.com" (users_not_found)' in str(caught.value)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM person")).scalar_one() == 0
+
+
+def test_without_slack_an_empty_id_says_how_to_give_one(engine: Engine, write_csv: WriteCsv) -> None:
+    path = write_csv("team.csv", "slack_user_id,email,name,team,role,timezone\n,a@example.com,A,T,csm,UTC\n")
+    with pytest.raises(
+        CsvError, match=r":2:1: slack_user_id: empty, and Slack cannot be asked .*SLACK_BOT_TOKEN"
+    ):
+        import_team(path, engine=engine)
