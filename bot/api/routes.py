@@ -86,24 +86,26 @@ def media_type(request: Request) -> str:
     return media
 
 
-async def stream_to(sink: BodySink, request: Request, limit: int) -> None:
+async def stream_to(
+    sink: BodySink, request: Request, limit: int, *, idle: float = IDLE_SECONDS, whole: float = BODY_SECONDS
+) -> None:
     """Feed the body to `sink` in a worker thread, a few chunks at a time; 413, 408 or 400 on the way."""
     declared = header(request, b"content-length", CONTENT_LENGTH, status=400)
     if declared is not None and int(declared) > limit:
         raise Refused(413, f"body of {declared} bytes is over INGEST_MAX_BYTES ({limit})")
     chunks = request.stream().__aiter__()
     received, gathered = 0, bytearray()
-    ends = time.monotonic() + BODY_SECONDS
+    ends = time.monotonic() + whole
     while True:
-        wait = min(IDLE_SECONDS, ends - time.monotonic())
+        wait = min(idle, ends - time.monotonic())
         try:
             with anyio.fail_after(max(wait, 0.0)):
                 chunk = await chunks.__anext__()
         except StopAsyncIteration:
             break
         except TimeoutError:
-            said = f"nothing came for {IDLE_SECONDS:g} s" if wait == IDLE_SECONDS else "too slow"
-            raise Refused(408, f"body not received: {said} (the whole may take {BODY_SECONDS:g} s)") from None
+            said = f"nothing came for {idle:g} s" if wait == idle else f"not all of it within {whole:g} s"
+            raise Refused(408, f"body not received: {said}") from None
         except ClientDisconnect:
             raise Refused(400, "client went away before the body ended") from None
         received += len(chunk)
