@@ -144,6 +144,7 @@ def bad_row(error: CsvError) -> Response:
             "column_number": error.column,
         },
         status_code=422,
+        headers={"connection": "close"},  # an NDJSON value can be refused before the body's end
     )
 
 
@@ -216,8 +217,9 @@ def api_routes(settings: Settings, *, requests: Engine, imports: Engine) -> list
         except Refused as refused:
             log.warning("refused a request to /api/v1/%s with %s: %s", kind, refused.status, refused.reason)
             return refusal(refused)
-        except BadBody as bad:
-            return JSONResponse({"error": f"row {bad.row}: {bad.message}", "row": bad.row}, status_code=400)
+        except BadBody as bad:  # met as the body streamed: the rest of it may be unread
+            said = {"error": f"row {bad.row}: {bad.message}", "row": bad.row}
+            return JSONResponse(said, status_code=400, headers={"connection": "close"})
         except CsvError as error:
             return bad_row(error)
         except UserFacingError as error:
