@@ -84,10 +84,10 @@ class NdjsonSink:
     def feed(self, chunk: bytes) -> None:
         lines = (self.pending + chunk).split(b"\n")
         self.pending = lines.pop()
-        if len(self.pending) > MAX_LINE_BYTES:
-            raise BadBody(self.row + 1, f"a line is longer than {MAX_LINE_BYTES:,} bytes")
         for line in lines:
             self._line(line)
+        if len(self.pending) > MAX_LINE_BYTES:
+            raise BadBody(self.row + 1, f"a line is longer than {MAX_LINE_BYTES:,} bytes")
 
     def finish(self) -> None:
         if self.pending:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.api.body import BadBody, CsvSink, NdjsonSink
+from bot.api.body import MAX_LINE_BYTES, BadBody, CsvSink, NdjsonSink
 from bot.importers.errors import CsvError
 
 USAGE = ("external_id", "date", "value")
@@ -83,3 +83,9 @@ def test_a_csv_body_passes_as_it_came_and_a_byte_that_is_not_utf8_names_its_row(
     with pytest.raises(BadBody) as refused:
         sink.feed(b"A2,2026-12-01,2\nA\xff,2026-12-01,3\n")
     assert refused.value.row == 3
+
+
+def test_a_line_too_long_to_be_a_row_is_refused_by_its_row_before_it_ends() -> None:
+    with pytest.raises(BadBody) as refused:
+        ndjson(b'{"external_id": "A1"}\n{"external_id": "' + b"x" * (MAX_LINE_BYTES + 1), chunks=(30, 1000))
+    assert refused.value.row == 2
