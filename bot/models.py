@@ -288,3 +288,16 @@ class PlanApplication(SQLModel, table=True):
     applied_by: str = Field(max_length=32)  # Slack user id, or "cli"
     applied_at: datetime = Field(sa_type=DateTime(timezone=True))
     moves_json: str  # [{"account_id", "external_id", "segment", "arr", "from", "to"}, …]
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token of the ingestion API, kept only as the SHA-256 of its text."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=100)
+    token_hash: str = Field(index=True, unique=True, max_length=64)  # hex
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -1,4 +1,5 @@
-"""ASGI app for HTTP mode: `POST /slack/events` (Slack-signed) and `GET /healthz`.
+"""ASGI app for HTTP mode: `POST /slack/events` (Slack-signed), `GET /healthz`, and the ingestion
+API `POST /api/v1/*` (bearer tokens: bot/api/routes.py).
 
 The front door is the one reader of a request. The headers it needs are read as bytes: given once,
 ASCII and bounded, or refused (400, 401, 415) before Python's own parsing could fail on them. The body is
@@ -28,11 +29,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.api.routes import api_routes
 from bot.config import Settings, get_settings
 from bot.db import get_engine, is_busy, migrate, request_engine, session_scope
 from bot.services.slack_events import first_sight
 from bot.slack.app import LISTENER_THREADS, create_app
 from bot.slack.payload import FORM, JSON, BadPayload, read_payload
+from bot.web_headers import CONTENT_LENGTH, CONTENT_TYPE, Refused, header
 
 log = logging.getLogger(__name__)
 
@@ -47,33 +50,7 @@ REQUEST_THREADS = 16
 TIMESTAMP = re.compile(rb"[0-9]{1,12}")
 SIGNATURE = re.compile(rb"v0=[0-9a-f]{64}")  # Slack's v0 scheme: a SHA-256 HMAC in hex
 RETRY_NUM = re.compile(rb"[0-9]{1,4}")
-CONTENT_LENGTH = re.compile(rb"[0-9]{1,16}")
-CONTENT_TYPE = re.compile(rb"[\x20-\x7e]{1,200}")  # printable ASCII
 MEDIA_TYPES = (JSON, FORM)
-
-
-class Refused(Exception):
-    """A request answered with a 4xx before Bolt sees it."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-def header(request: Request, name: bytes, pattern: re.Pattern[bytes], *, status: int) -> str | None:
-    """A header the front door reads: absent, or given once and matching `pattern`, else refused.
-
-    Given twice it is refused too: which of the two counts would be a guess (Starlette reads the
-    first, Bolt the last)."""
-    values = [value for key, value in request.headers.raw if key == name]
-    if len(values) > 1:
-        raise Refused(400, f"{name.decode()} is given {len(values)} times")
-    if not values:
-        return None
-    if pattern.fullmatch(values[0]) is None:
-        raise Refused(status, f"{name.decode()} is not what Slack sends")
-    return values[0].decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -202,6 +179,8 @@ def create_asgi(settings: Settings, *, engine: Engine, bolt: App) -> Starlette:
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            # Imports wait for locks as long as the CLI's do: nobody clicks and waits on them.
+            *api_routes(settings, requests=engine, imports=get_engine(settings.database_url)),
         ]
     )
 

@@ -81,5 +81,10 @@ import_app = CommandLine(
     help="Import a CSV file (all-or-nothing): team, accounts or usage.", no_args_is_help=True
 )
 team_app = CommandLine(help="Team settings: channel, post time, time zone.", no_args_is_help=True)
+token_app = CommandLine(
+    help="Bearer tokens for the ingestion API (POST /api/v1/*): create, revoke, list.",
+    no_args_is_help=True,
+)
 app.add_typer(import_app, name="import")
 app.add_typer(team_app, name="team")
+app.add_typer(token_app, name="token")

@@ -31,7 +31,7 @@ def migrate_cmd() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",
 ) -> None:
-    """HTTP mode on PORT: POST /slack/events (Slack-signed) and GET /healthz."""
+    """HTTP mode on PORT: POST /slack/events (Slack-signed), GET /healthz, POST /api/v1/* (bearer tokens)."""
     import uvicorn
 
     from bot import web_limits

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.db import refresh_statistics, session_scope
 from bot.services import alerts, localtime, steps, teams
 from bot.services.usage import MedianMemo, detect
 
@@ -32,3 +34,13 @@ def after_import(*, session: Session, now: datetime, settings: Settings) -> Fres
         alerts.refresh(session=session, detection=detection)
         declining += len(detection.declining)
     return Freshened(new_accounts=started, declining=declining)
+
+
+def settle_import(kind: str, *, engine: Engine, now: datetime, settings: Settings) -> Freshened | None:
+    """What follows every committed import, whatever brought it (a file, the API): the planner's
+    statistics refreshed and, after accounts or usage, `after_import` in its own unit of work."""
+    refresh_statistics(engine)
+    if kind not in ("accounts", "usage"):
+        return None
+    with session_scope(engine) as session:
+        return after_import(session=session, now=now, settings=settings)
