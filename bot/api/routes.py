@@ -35,9 +35,11 @@ from bot.config import Settings
 from bot.db import is_busy, session_scope
 from bot.errors import UserFacingError
 from bot.importers import accounts, team, usage
-from bot.importers.errors import CsvError, ImportResult
+from bot.importers.errors import CsvError, CsvErrors, ImportResult
+from bot.plaintext import plural
 from bot.services import api_tokens
 from bot.services.freshness import settle_import
+from bot.slack.people import email_lookup
 from bot.web_headers import CONTENT_LENGTH, CONTENT_TYPE, Refused, header
 
 log = logging.getLogger(__name__)
@@ -130,18 +132,32 @@ def refusal(refused: Refused) -> Response:
     return JSONResponse({"error": refused.reason}, status_code=refused.status, headers=headers)
 
 
-def bad_row(error: CsvError) -> Response:
-    """422: the row (line 1 of a CSV body is its header, row 0), the column, and what is wrong."""
+def located(error: CsvError) -> dict[str, Any]:
+    """One bad row: the row (line 1 of a CSV body is its header, row 0), the column, what is wrong."""
     row = error.line - 1
     where = "the header" if row == 0 else f"row {row}"
     column = f", column {error.column_name}" if error.column_name else ""
+    return {
+        "error": f"{where}{column}: {error.message}",
+        "row": row,
+        "line": error.line,
+        "column": error.column_name,
+        "column_number": error.column,
+    }
+
+
+def bad_row(error: CsvError) -> Response:
+    """422 naming the first bad row, and every bad row one run found (at most 20, then a count)."""
+    errors = error.errors if isinstance(error, CsvErrors) else [error]
+    total = error.total if isinstance(error, CsvErrors) else 1
+    first = located(errors[0])
+    more = f" (and {plural(total - 1, 'more bad row')})" if total > 1 else ""
     return JSONResponse(
         {
-            "error": f"{where}{column}: {error.message}; nothing was imported",
-            "row": row,
-            "line": error.line,
-            "column": error.column_name,
-            "column_number": error.column,
+            **first,
+            "error": f"{first['error']}{more}; nothing was imported",
+            "errors": [located(e) for e in errors],
+            "bad_rows": total,
         },
         status_code=422,
         headers={"connection": "close"},  # an NDJSON value can be refused before the body's end
@@ -180,8 +196,10 @@ def api_routes(settings: Settings, *, requests: Engine, imports: Engine) -> list
 
     def run(kind: str, path: Path, now: datetime) -> dict[str, Any]:
         importers: dict[str, Callable[..., ImportResult]] = {
-            "team": team.import_team,
-            "accounts": partial(accounts.import_accounts, today=now.date()),
+            "team": partial(team.import_team, lookup=email_lookup(settings)),
+            "accounts": partial(
+                accounts.import_accounts, today=now.date(), plan_hold_days=settings.plan_hold_days
+            ),
             "usage": partial(usage.import_usage, today=now.date()),
         }
         result = importers[kind](path, engine=imports)

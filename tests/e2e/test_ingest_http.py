@@ -132,10 +132,13 @@ def test_bad_input_names_its_row_and_column_and_writes_nothing(
     assert (said["row"], said["column"]) == (2, "segment")
     assert said["error"].startswith("row 2, column segment: ") and "Gold" in said["error"]
 
-    usage = b"external_id,date,value\nA1,2026-12-01,1\nA1,2026-12-02,lots\n"
+    usage = b"external_id,date,value\nA1,2026-12-01,1\nA1,2026-12-02,lots\nA1,2026-12-03,-4\n"
     answer = push(app, "usage", usage, token)
     assert answer.status == 422, answer.text
     assert (answer.json()["row"], answer.json()["column"]) == (2, "value")
+    # Every bad row of one body is named, not only the first.
+    assert [(e["row"], e["column"]) for e in answer.json()["errors"]] == [(2, "value"), (3, "value")]
+    assert answer.json()["bad_rows"] == 2 and "(and 1 more bad row)" in answer.json()["error"]
 
     broken = push(app, "usage", b'{"external_id": "A1"}\n{"external_id": \n', token, NDJSON)
     assert (broken.status, broken.json()["row"]) == (400, 2)
