@@ -31,6 +31,7 @@ DATA_TABLES = (
     "slack_event",
     "team_round",
     "plan_application",
+    "sync_run",
 )
 
 

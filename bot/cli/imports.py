@@ -15,10 +15,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from bot.cli.apps import import_app, team_app
 from bot.cli.common import as_text, errors, ready_engine, say
 from bot.config import get_settings
-from bot.db import refresh_statistics, session_scope
+from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import ImportResult
-from bot.plaintext import plural
+from bot.services.freshness import settle
 
 
 @contextmanager
@@ -60,15 +60,8 @@ def run_import(kind: str, path: Path) -> None:
     with progress_bar(path) as progress:
         result = importer(path, engine=engine, progress=progress)
     say(result.summary())
-    refresh_statistics(engine)
-    if kind in ("accounts", "usage"):
-        from bot.services.freshness import after_import
-
-        with session_scope(engine) as session:
-            fresh = after_import(session=session, now=now, settings=settings)
-        if kind == "accounts":
-            say(f"Playbook steps generated for {plural(fresh.new_accounts, 'new account')}.")
-        say(f"Declining usage now: {plural(fresh.declining, 'account')}.")
+    for line in settle(kind, engine=engine, now=now, settings=settings):
+        say(line)
 
 
 @import_app.command("team")

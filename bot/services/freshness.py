@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.db import refresh_statistics, session_scope
+from bot.plaintext import plural
 from bot.services import alerts, localtime, steps, teams
 from bot.services.usage import MedianMemo, detect
 
@@ -32,3 +35,18 @@ def after_import(*, session: Session, now: datetime, settings: Settings) -> Fres
         alerts.refresh(session=session, detection=detection)
         declining += len(detection.declining)
     return Freshened(new_accounts=started, declining=declining)
+
+
+def settle(kind: str, *, engine: Engine, now: datetime, settings: Settings) -> list[str]:
+    """What every load does once committed (a CSV import, a sync): the planner's statistics refreshed,
+    then steps and alerts made to match; returns the lines that say so."""
+    refresh_statistics(engine)
+    if kind not in ("accounts", "usage"):
+        return []
+    with session_scope(engine) as session:
+        fresh = after_import(session=session, now=now, settings=settings)
+    lines = []
+    if kind == "accounts":
+        lines.append(f"Playbook steps generated for {plural(fresh.new_accounts, 'new account')}.")
+    lines.append(f"Declining usage now: {plural(fresh.declining, 'account')}.")
+    return lines
