@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import tempfile
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -213,8 +214,6 @@ def _breaks(text: str) -> int:
 
 def temporary_csv(directory: Path | None = None) -> Any:
     """A named temporary file the importer can open by path, removed afterwards."""
-    import tempfile
-
     return tempfile.NamedTemporaryFile(  # noqa: SIM115 - the caller's `with`
         "w", suffix=".csv", dir=directory, encoding="utf-8", newline="", delete=True
     )
