@@ -301,3 +301,26 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class SyncState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class SyncRun(SQLModel, table=True):
+    """The clock's daily sync of one source on one UTC day: claimed once, whatever the number of clocks,
+    and its failure kept so the morning posts can say it."""
+
+    __tablename__ = "sync_run"
+    __table_args__ = (UniqueConstraint("source", "run_date", name="uq_sync_run_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)  # "team", "accounts" or "usage"
+    run_date: date  # UTC
+    state: SyncState = Field(sa_type=_as_text(SyncState, 16))
+    started_at: datetime = Field(sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    error: str | None = Field(default=None, max_length=500)
+    summary: str | None = Field(default=None, max_length=500)

@@ -32,6 +32,7 @@ DATA_TABLES = (
     "team_round",
     "plan_application",
     "api_token",
+    "sync_run",
 )
 
 

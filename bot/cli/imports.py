@@ -18,7 +18,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.importers.errors import ImportResult
-from bot.plaintext import plural
+from bot.services.freshness import settle
 
 
 @contextmanager
@@ -60,13 +60,8 @@ def run_import(kind: str, path: Path, **options: object) -> None:
     with progress_bar(path) as progress:
         result = importer(path, engine=engine, progress=progress)
     say(result.summary())
-    from bot.services.freshness import settle_import
-
-    fresh = settle_import(kind, engine=engine, now=now, settings=settings)
-    if fresh is not None:
-        if kind == "accounts":
-            say(f"Playbook steps generated for {plural(fresh.new_accounts, 'new account')}.")
-        say(f"Declining usage now: {plural(fresh.declining, 'account')}.")
+    for line in settle(kind, engine=engine, now=now, settings=settings):
+        say(line)
 
 
 @import_app.command("team")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ from bot.cli.apps import app
 from bot.cli.common import as_text, console, ready_engine, say
 from bot.config import get_settings
 from bot.db import get_engine, request_engine
+from bot.jobs.daily_sync import configured
 from bot.jobs.scheduler import configure as configure_scheduler
 from bot.jobs.stopping import Stopper
 from bot.slack.tokens import verify_tokens
@@ -73,7 +75,8 @@ def run() -> None:
     requests = request_engine(settings.database_url, threads=SOCKET_MODE_THREADS + LISTENER_THREADS)
     bolt = create_app(settings, engine=requests)
     stopper = Stopper()
-    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
+    sync_config = configured(settings, cwd=Path.cwd())
+    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper, sync_config=sync_config)
     handler = SocketModeHandler(bolt, settings.secret("slack_app_token"), concurrency=SOCKET_MODE_THREADS)
     stopper.install()
     scheduler.start()
@@ -91,13 +94,15 @@ def clock() -> None:
 
     On start and every two minutes it also sends the round of any team whose post time has passed
     today and whose round has not gone out; on SIGTERM it finishes the message in flight and exits.
+    With a csm-coach.toml (or CSM_COACH_CONFIG) it also syncs the SQL sources daily at SYNC_TIME (UTC).
     """
     settings = get_settings()
     settings.require("slack_bot_token")
     verify_tokens(settings)
     engine = ready_engine(settings)
     stopper = Stopper()
-    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper)
+    sync_config = configured(settings, cwd=Path.cwd())
+    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper, sync_config=sync_config)
     for job in scheduler.get_jobs():
         say(f"{job.name}: {job.trigger}")
     stopper.install()

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.domain.usage import FeedAge
 from bot.models import DeliveryKind, Person, Team
-from bot.services import alerts, localtime, steps, teams
+from bot.services import alerts, localtime, steps, sync_runs, teams
 from bot.services.alerts import DeclineView
 from bot.services.usage import MedianMemo, detect
 from bot.slack.blocks.common import Message, RulesInForce
@@ -78,11 +78,15 @@ def plan_team(
         log.exception("team %s: playbook steps not generated", team.name)
     members = {p.id: p for p in teams.team_members(session=session, team_id=team.id) if p.id is not None}
     due = steps.due_steps(session=session, today=today, owner_ids=members)
+    failures = sync_runs.recent_failures(session=session, today=now.astimezone(localtime.UTC_ZONE).date())
 
     out: list[Outgoing] = []
-    unsent = () if team.channel_id or not (views or detection.feed.stale) else (no_channel(team.name),)
-    if team.channel_id and (views or detection.feed.stale):
-        message = channel_post(team.name, today, views, owners, detection.feed, wording, detection.dip)
+    worth_a_post = bool(views or detection.feed.stale or failures)  # a failed sync is never silent
+    unsent = () if team.channel_id or not worth_a_post else (no_channel(team.name),)
+    if team.channel_id and worth_a_post:
+        message = channel_post(
+            team.name, today, views, owners, detection.feed, wording, detection.dip, failures
+        )
         out.append(
             Outgoing(
                 DeliveryKind.CHANNEL_POST,
@@ -103,7 +107,14 @@ def plan_team(
         if mine or my_steps:
             title = f"DM to {person.name} ({person.slack_user_id})"
             message = morning_dm(
-                person, today, mine, my_steps, wording, feed=detection.feed, dip=detection.dip
+                person,
+                today,
+                mine,
+                my_steps,
+                wording,
+                feed=detection.feed,
+                dip=detection.dip,
+                failures=failures,
             )
             out.append(Outgoing(DeliveryKind.DM, person.slack_user_id, team.id, today, title, message))
     return TeamPlan(team.name, detection.feed, out, unsent)

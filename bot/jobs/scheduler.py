@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain import weekdays
+from bot.jobs.daily_sync import daily_sync, sync_time
 from bot.jobs.digest import catch_up, morning_round
 from bot.jobs.stopping import Stopper
 from bot.services import localtime, teams
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 SYNC_JOB_ID = "sync-team-schedules"
 CATCH_UP_JOB_ID = "catch-up-rounds"
 CATCH_UP_EVERY = timedelta(minutes=2)
+DAILY_SYNC_JOB_ID = "daily-sync"
+DAILY_SYNC_CATCH_UP_JOB_ID = "daily-sync-catch-up"
+FIXED_JOBS = (SYNC_JOB_ID, CATCH_UP_JOB_ID, DAILY_SYNC_JOB_ID, DAILY_SYNC_CATCH_UP_JOB_ID)
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
 
 
@@ -74,6 +79,12 @@ def run_catch_up(engine: Engine, settings: Settings, stopper: Stopper | None = N
         log.info("%s", handoffs.line("Plan handoff DMs tried again"))
 
 
+def run_daily_sync(engine: Engine, settings: Settings, path: Path) -> None:
+    """A scheduled job: today's sync from the SQL sources, unless a clock already took it."""
+    for line in daily_sync(engine=engine, settings=settings, now=datetime.now(UTC), path=path):
+        log.info("%s", line)
+
+
 def sync_jobs(
     scheduler: BaseScheduler, engine: Engine, settings: Settings, stopper: Stopper | None = None
 ) -> None:
@@ -99,13 +110,19 @@ def sync_jobs(
             )
             log.info("scheduled %s at %s %s", team.name, team.post_time, trigger.timezone)
     for job in scheduler.get_jobs():
-        if job.id not in (SYNC_JOB_ID, CATCH_UP_JOB_ID) and job.id not in wanted:
+        if job.id not in FIXED_JOBS and job.id not in wanted:
             job.remove()
 
 
 def configure(
-    scheduler: BaseScheduler, engine: Engine, settings: Settings, stopper: Stopper | None = None
+    scheduler: BaseScheduler,
+    engine: Engine,
+    settings: Settings,
+    stopper: Stopper | None = None,
+    *,
+    sync_config: Path | None = None,
 ) -> BaseScheduler:
+    """The rounds' jobs, and the daily sync when a configuration file names SQL sources."""
     scheduler.configure(timezone=ZoneInfo("UTC"), job_defaults=JOB_DEFAULTS)
     sync_jobs(scheduler, engine, settings, stopper)
     scheduler.add_job(
@@ -125,4 +142,24 @@ def configure(
         next_run_time=datetime.now(UTC),  # at start: a clock that comes back late sends at once
         replace_existing=True,
     )
+    if sync_config is not None:
+        at = sync_time(settings)
+        job = stopper.guard(run_daily_sync) if stopper else run_daily_sync
+        scheduler.add_job(
+            job,
+            CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo("UTC")),
+            args=(engine, settings, sync_config),
+            id=DAILY_SYNC_JOB_ID,
+            name=f"sync from {sync_config.name} at {settings.sync_time} UTC",
+            replace_existing=True,
+        )
+        scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=CATCH_UP_EVERY.total_seconds()),
+            args=(engine, settings, sync_config),
+            id=DAILY_SYNC_CATCH_UP_JOB_ID,
+            name="catch up on today's sync",
+            next_run_time=datetime.now(UTC),  # at start: a clock started after SYNC_TIME syncs at once
+            replace_existing=True,
+        )
     return scheduler

@@ -88,7 +88,7 @@ def next_renewals(*, session: Session, owner_id: int, today: date, limit: int = 
     rows = session.exec(
         select(Account.name, Account.arr, col(Account.renewal_date))
         .where(Account.owner_id == owner_id, col(Account.renewal_date) >= today)
-        .order_by(col(Account.renewal_date), col(Account.arr).desc())
+        .order_by(col(Account.renewal_date), col(Account.arr).desc(), col(Account.name))
         .limit(limit)
     ).all()
     return [Renewal(name, float(arr), day) for name, arr, day in rows if day is not None]

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.db import refresh_statistics, session_scope
+from bot.plaintext import plural
 from bot.services import alerts, localtime, steps, teams
 from bot.services.usage import MedianMemo, detect
 
@@ -44,3 +45,15 @@ def settle_import(kind: str, *, engine: Engine, now: datetime, settings: Setting
         return None
     with session_scope(engine) as session:
         return after_import(session=session, now=now, settings=settings)
+
+
+def settle(kind: str, *, engine: Engine, now: datetime, settings: Settings) -> list[str]:
+    """`settle_import`, and the lines that say what it did (a CSV import, a sync)."""
+    fresh = settle_import(kind, engine=engine, now=now, settings=settings)
+    if fresh is None:
+        return []
+    lines = []
+    if kind == "accounts":
+        lines.append(f"Playbook steps generated for {plural(fresh.new_accounts, 'new account')}.")
+    lines.append(f"Declining usage now: {plural(fresh.declining, 'account')}.")
+    return lines

@@ -121,3 +121,29 @@ def test_jobs_follow_the_teams_in_the_database(engine: Engine, session: Session)
         assert "hour='10', minute='15'" in repr(scheduler.get_job(sched.team_job_id(summit.id)).trigger)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_the_daily_sync_is_scheduled_at_sync_time_only_with_a_sources_file(
+    engine: Engine, session: Session, tmp_path: Path
+) -> None:
+    factories.team(session, "Harbor")
+    session.commit()
+    config = tmp_path / "csm-coach.toml"
+    config.write_text("[sync.usage]\nurl = 'sqlite:///w.db'\nquery = 'SELECT 1'\n", encoding="utf-8")
+    settings = Settings(_env_file=None, sync_time="05:30")
+    with_file, without = BackgroundScheduler(), BackgroundScheduler()
+    sched.configure(with_file, engine, settings, sync_config=config)
+    sched.configure(without, engine, settings)
+    for scheduler in (with_file, without):
+        scheduler.start(paused=True)
+    try:
+        daily = with_file.get_job(sched.DAILY_SYNC_JOB_ID)
+        assert "hour='5', minute='30'" in repr(daily.trigger) and "UTC" in repr(daily.trigger)
+        assert with_file.get_job(sched.DAILY_SYNC_CATCH_UP_JOB_ID) is not None  # a late clock syncs at once
+        sched.sync_jobs(with_file, engine, settings)  # re-reading the teams keeps the sync
+        assert with_file.get_job(sched.DAILY_SYNC_JOB_ID) is not None
+        assert without.get_job(sched.DAILY_SYNC_JOB_ID) is None
+        assert without.get_job(sched.DAILY_SYNC_CATCH_UP_JOB_ID) is None
+    finally:
+        with_file.shutdown(wait=False)
+        without.shutdown(wait=False)

@@ -15,6 +15,7 @@ from bot.models import Person
 from bot.plaintext import flatten
 from bot.services.alerts import DeclineView
 from bot.services.steps import DueStep
+from bot.services.sync_runs import SyncFailure
 from bot.slack.blocks.common import (
     Budget,
     Message,
@@ -52,17 +53,42 @@ def account_line(view: DeclineView, today: date) -> str:
     )
 
 
-def stale_line(feed: FeedAge) -> str:
+def stale_line(feed: FeedAge, failed: SyncFailure | None = None) -> str:
+    """Why nothing is flagged; with the reason of the daily usage sync when it failed."""
+    cause = f" {sync_failed(failed)}" if failed else ""
     if feed.newest is None:
         return (
-            ":warning: No usage data yet, so no account can be checked for a drop. "
-            "Import usage with `csm-coach import usage`."
+            f":warning: No usage data yet, so no account can be checked for a drop.{cause} "
+            "Import usage with `csm-coach import usage` or `csm-coach sync usage`."
         )
     return (
         f":warning: The usage data is {plural(feed.days_old or 0, 'day')} old (newest day "
-        f"{feed.newest.isoformat()}), so nothing is flagged today. A stale feed is not a drop: "
-        "check the usage import."
+        f"{feed.newest.isoformat()}), so nothing is flagged today.{cause} A stale feed is not a drop: "
+        f"check the usage {'sync' if failed else 'import'}."
     )
+
+
+def sync_failed(failed: SyncFailure) -> str:
+    """The daily sync's failure, its reason inert text: "The 06:00 UTC usage sync failed: …"."""
+    return (
+        f"The {failed.started_at:%H:%M} UTC {failed.source} sync of {failed.run_date:%a %-d %b} failed: "
+        f"{escape(failed.reason)}."
+    )
+
+
+def sync_lines(failures: Sequence[SyncFailure], feed: FeedAge | None) -> list[str]:
+    """The failed syncs a post must say besides the stale line (which says the usage one itself)."""
+    stale = feed is not None and feed.stale
+    return [
+        f":warning: {sync_failed(f)} The {f.source} {'are' if f.source == 'accounts' else 'is'} as of the "
+        "last sync that worked."
+        for f in failures
+        if not (stale and f.source == "usage")
+    ]
+
+
+def usage_failure(failures: Sequence[SyncFailure]) -> SyncFailure | None:
+    return next((f for f in failures if f.source == "usage"), None)
 
 
 def rule_line(rules: RulesInForce, dip: FeedDip | None) -> str:
@@ -88,13 +114,16 @@ def channel_post(
     feed: FeedAge,
     rules: RulesInForce,
     dip: FeedDip | None = None,
+    failures: Sequence[SyncFailure] = (),
 ) -> Message:
     """The team's declining accounts grouped by CSM, money at risk first, cut to fit with "+N more"."""
     title = f"Usage drops · {flatten(team_name)} · {today:%a %-d %b}"
     budget = Budget()
     budget.add(header(title))
+    for line in sync_lines(failures, feed):
+        budget.add(context(line))
     if feed.stale:
-        text = stale_line(feed)
+        text = stale_line(feed, usage_failure(failures))
         budget.add(section(text))
         return budget.message(f"{escape(team_name)}: {text}")
     views = money_first(views)
@@ -164,6 +193,7 @@ def morning_dm(
     *,
     feed: FeedAge | None = None,
     dip: FeedDip | None = None,
+    failures: Sequence[SyncFailure] = (),
 ) -> Message:
     """The one DM of the morning: a budget of declining accounts and steps, each with its buttons."""
     views, due = money_first(views), morning_order(due, today)
@@ -176,7 +206,9 @@ def morning_dm(
     budget = Budget()
     budget.add(header(title))
     if feed is not None and feed.stale:
-        budget.add(context(stale_line(feed)))
+        budget.add(context(stale_line(feed, usage_failure(failures))))
+    for line in sync_lines(failures, feed):
+        budget.add(context(line))
     if dip is not None:
         budget.add(context(dip_line(dip, rules)))
 
