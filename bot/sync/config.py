@@ -5,7 +5,6 @@ A bad file is one line naming the file, the table and the key (CannotStart: exit
 
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import tomllib
@@ -101,16 +100,7 @@ def _source(kind: str, table: dict[str, Any], where: str, environ: dict[str, str
     skip = table.get("skip_unknown_accounts", False)
     if not isinstance(skip, bool):
         raise CannotStart(f"{where} skip_unknown_accounts: expected true or false")
-    if skip and not usage_importer_skips():
-        raise CannotStart(f"{where} skip_unknown_accounts: not supported by this version of csm-coach")
     return Source(kind, url, table["query"], resync, skip)
-
-
-def usage_importer_skips() -> bool:
-    """Whether the usage importer can skip rows of unknown accounts (the one place that asks)."""
-    from bot.importers.usage import import_usage
-
-    return "skip_unknown_accounts" in inspect.signature(import_usage).parameters
 
 
 def _url(raw: str, where: str, environ: dict[str, str]) -> URL:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.errors import CannotStart
-from bot.sync.config import load_sources, usage_importer_skips
+from bot.sync.config import load_sources
 from bot.sync.fetch import SyncError
 from bot.sync.run import sync_source
 from tests.support import company, warehouse
@@ -47,14 +47,6 @@ def test_a_bad_file_is_one_line_naming_the_file_table_and_key(tmp_path: Path, to
     assert str(raised.value).startswith(f"{path}:"), raised.value
     assert said in str(raised.value)
     assert "\n" not in str(raised.value)
-
-
-@pytest.mark.skipif(usage_importer_skips(), reason="the usage importer skips unknown accounts")
-def test_skip_unknown_accounts_is_refused_while_the_importer_cannot_skip(tmp_path: Path) -> None:
-    path = tmp_path / "csm-coach.toml"
-    path.write_text(f"[sync.usage]\nurl = '{URL}'\nquery = 'x'\nskip_unknown_accounts = true\n")
-    with pytest.raises(CannotStart, match=r"\[sync.usage\] skip_unknown_accounts: not supported"):
-        load_sources(path, environ={})
 
 
 def source_with(tmp_path: Path, kind: str, query: str) -> Path:
@@ -96,3 +88,27 @@ def test_a_usage_query_without_since_runs_whole_and_says_so(engine: Engine, tmp_
     again = sync_source(sources["usage"], engine=engine, today=company.TODAY)
     assert again.whole and "has no :since parameter" in again.summary()
     assert again.result.rows == first.result.rows == again.result.unchanged
+
+
+def test_usage_of_accounts_not_held_is_bad_input_unless_the_source_skips_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = source_with(tmp_path, "team", warehouse.QUERIES["team"])
+    trial = (
+        "SELECT acct_ref AS external_id, activity_day AS date, active_users AS value FROM product_daily "
+        "WHERE activity_day >= :since UNION ALL SELECT 'TRIAL9', '2026-11-20', 3"
+    )
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(f'[sync.accounts]\nurl = "sqlite:///{tmp_path / "warehouse.db"}"\n')
+        file.write(f'query = """{warehouse.QUERIES["accounts"]}"""\n')
+        file.write(f'[sync.usage]\nurl = "sqlite:///{tmp_path / "warehouse.db"}"\nquery = "{trial}"\n')
+    sources = load_sources(path)
+    for kind in ("team", "accounts"):
+        sync_source(sources[kind], engine=engine, today=company.TODAY)
+    with pytest.raises(SyncError, match=r"row 857, column external_id: unknown account \"TRIAL9\""):
+        sync_source(sources["usage"], engine=engine, today=company.TODAY)
+
+    path.write_text(path.read_text(encoding="utf-8") + "skip_unknown_accounts = true\n", encoding="utf-8")
+    skipping = sync_source(load_sources(path)["usage"], engine=engine, today=company.TODAY)
+    assert "1 row of an unknown account skipped" in skipping.summary(), skipping.summary()
+    assert skipping.result.created > 0
