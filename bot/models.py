@@ -120,6 +120,28 @@ class Alert(SQLModel, table=True):
     snoozed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     reached_out_by: str | None = Field(default=None, max_length=32)
     reached_out_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The outcome record (the manager's week): `baseline_mean` follows the windows each morning, this
+    # keeps the baseline of the morning it was raised (None on alerts raised before it was kept) ...
+    raised_baseline_mean: float | None = None
+    # ... and the first morning its recent mean was back to the recovery share of that baseline.
+    recovered_on: date | None = None
+
+
+class AlertActionKind(StrEnum):
+    REACHED_OUT = "reached_out"
+    SNOOZED = "snoozed"
+
+
+class AlertAction(SQLModel, table=True):
+    """One Reached out or Snooze recorded on an alert: who, how and when; every one kept."""
+
+    __tablename__ = "alert_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    kind: AlertActionKind = Field(sa_type=_as_text(AlertActionKind, 16))
+    acted_by: str = Field(max_length=32)  # Slack user id
+    acted_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
 
 
 class DeliveryStatus(StrEnum):
@@ -137,6 +159,7 @@ class DeliveryKind(StrEnum):
 
     CHANNEL_POST = "channel_post"
     DM = "dm"  # the morning DM
+    MANAGER_WEEK = "manager_week"  # the manager's week; its local date is the Monday of the local week
 
 
 PLAN_HANDOFF_PREFIX = "plan-"

@@ -23,6 +23,7 @@ from tests.support.slack_standin import SlackStandIn
 DATA_TABLES = (
     "playbook_step",
     "delivery",
+    "alert_action",
     "alert",
     "usage",
     "account",

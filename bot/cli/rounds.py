@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from bot.cli.apps import app
 from bot.cli.common import as_text, console, parse_moment, ready_engine, say, writable_file
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.errors import UserFacingError
 from bot.slack.client import make_round_client
 
@@ -23,6 +24,12 @@ def digest(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the messages here; send nothing.")
     ] = False,
+    weekly: Annotated[
+        bool,
+        typer.Option(
+            "--weekly", help="The manager's week instead: each manager's DM about the week just ended."
+        ),
+    ] = False,
     at: Annotated[
         str | None,
         typer.Option(
@@ -30,7 +37,7 @@ def digest(
         ),
     ] = None,
 ) -> None:
-    """Run the morning round now: each team's channel post and each CSM's DM."""
+    """Run the morning round now: each team's channel post and each CSM's DM (or --weekly)."""
     from bot.cli.render import render_message
     from bot.jobs.compose import plan_round
     from bot.jobs.digest import morning_round
@@ -44,6 +51,9 @@ def digest(
             f"--at {at} is in the future: a future moment works only with --dry-run (nothing was sent)"
         )
     engine = ready_engine(settings)
+    if weekly:
+        weekly_digest(engine=engine, settings=settings, now=now, team=team, dry_run=dry_run)
+        return
     if dry_run:
         for plan in plan_round(engine=engine, now=now, settings=settings, team_name=team, commit=False):
             for unsent in plan.unsent:
@@ -58,6 +68,31 @@ def digest(
     client = make_round_client(settings, token=settings.secret("slack_bot_token"))
     summary = morning_round(engine=engine, client=client, now=now, settings=settings, team_name=team)
     say(summary.line())  # it quotes Slack's error strings
+    if summary.outcomes["failed"] or summary.outcomes["refused"]:
+        raise typer.Exit(code=3)
+
+
+def weekly_digest(
+    *, engine: Engine, settings: Settings, now: datetime, team: str | None, dry_run: bool
+) -> None:
+    """`digest --weekly`: every team's weekly DMs now, whatever the day; each manager's once a local week."""
+    from bot.cli.render import render_message
+    from bot.jobs.weekly import plan_weeks, weekly_round
+
+    if dry_run:
+        for week in plan_weeks(engine=engine, now=now, settings=settings, team_name=team):
+            if not week.outgoing:
+                console.print(f"[dim]Team {as_text(week.team)}: no manager to send the week to.[/]")
+            for out in week.outgoing:
+                render_message(
+                    console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text
+                )
+        return
+    client = make_round_client(settings, token=settings.secret("slack_bot_token"))
+    summary = weekly_round(
+        engine=engine, client=client, now=now, settings=settings, team_name=team, force=True
+    )
+    say(summary.line("The manager's week"))
     if summary.outcomes["failed"] or summary.outcomes["refused"]:
         raise typer.Exit(code=3)
 

@@ -2,8 +2,8 @@
 
 The catch-up runs on start and every `CATCH_UP_EVERY`: it sends the round of any team whose post
 time has passed today and whose round has not gone out (a clock started after the post time, a
-restart, a deploy), and tries again what failed definitely, plan handoff DMs included. The delivery
-keys make it safe.
+restart, a deploy), and tries again what failed definitely, plan handoff DMs included; the same for the
+managers' weekly DMs (`bot.jobs.weekly`) on the team's first working day. The delivery keys make it safe.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bot.domain import weekdays
 from bot.jobs.daily_sync import daily_sync, sync_time
 from bot.jobs.digest import catch_up, morning_round
 from bot.jobs.stopping import Stopper
+from bot.jobs.weekly import weekly_round
 from bot.services import localtime, teams
 from bot.slack.client import make_round_client
 from bot.slack.plan_dms import retry_failed_handoffs
@@ -63,6 +64,11 @@ def run_team_round(
         stop=stopper.event if stopper else None,
     )
     log.info("team %s: %s", team_name, summary.line())
+    weekly = weekly_round(
+        engine=engine, client=client, now=datetime.now(UTC), settings=settings, team_name=team_name
+    )
+    if weekly.outcomes or weekly.failures:
+        log.info("team %s: %s", team_name, weekly.line("The manager's week"))
 
 
 def run_catch_up(engine: Engine, settings: Settings, stopper: Stopper | None = None) -> None:
@@ -74,6 +80,9 @@ def run_catch_up(engine: Engine, settings: Settings, stopper: Stopper | None = N
         engine=engine, client=client, now=datetime.now(UTC), settings=settings, stop=stop
     ):
         log.info("team %s (catching up): %s", name, summary.line())
+    weekly = weekly_round(engine=engine, client=client, now=datetime.now(UTC), settings=settings, stop=stop)
+    if weekly.outcomes or weekly.failures:
+        log.info("%s", weekly.line("The manager's week (catching up)"))
     handoffs = retry_failed_handoffs(engine=engine, client=client, now=datetime.now(UTC), stop=stop)
     if handoffs.outcomes:
         log.info("%s", handoffs.line("Plan handoff DMs tried again"))

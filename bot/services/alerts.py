@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from bot.db import update_if
 from bot.domain.usage import DeclineRules, Trend, money_at_risk
-from bot.models import Account, Alert
+from bot.domain.week import LIFT_TO_DAYS, recovered
+from bot.models import Account, Alert, AlertAction, AlertActionKind
 from bot.services.usage import Detection, daily_values, sparkline_window
 
 
@@ -75,7 +76,34 @@ def refresh(*, session: Session, detection: Detection) -> None:
         elif result.trend is Trend.RECOVERED and found is not None and found.opened_on <= today:
             found.closed_on = today
             session.add(found)
+    _mark_recoveries(session, detection)
     session.flush()
+
+
+# The outreach lift looks at alerts raised 28 to 56 days before a report: a recovery is watched for that long.
+RECOVERY_WATCH_DAYS = LIFT_TO_DAYS
+
+
+def _mark_recoveries(session: Session, detection: Detection) -> None:
+    """The first morning an alert's account is back to the recovery share of its baseline when raised.
+
+    Judged against the baseline of the morning it was raised, not today's: the windows move on, and a
+    baseline that has taken in the low weeks would call an account recovered that never came back.
+    Closed alerts are watched too (an alert closes against today's baseline).
+    """
+    watched = session.exec(
+        select(Alert).where(
+            col(Alert.recovered_on).is_(None),
+            col(Alert.raised_baseline_mean).is_not(None),
+            col(Alert.opened_on) < detection.today,
+            col(Alert.opened_on) >= detection.today - timedelta(days=RECOVERY_WATCH_DAYS),
+        )
+    ).all()
+    for alert in watched:
+        result = detection.assessments.get(alert.account_id)  # another team's account: its own round
+        if result is not None and recovered(result.recent_mean, alert.raised_baseline_mean or 0.0):
+            alert.recovered_on = detection.today
+            session.add(alert)
 
 
 def _insert_open_alert(
@@ -89,6 +117,7 @@ def _insert_open_alert(
         "drop": drop,
         "recent_mean": recent,
         "baseline_mean": baseline,
+        "raised_baseline_mean": baseline,
     }
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -152,10 +181,23 @@ def snooze(*, session: Session, alert: Alert, by: str, now: datetime, today: dat
     until = today + timedelta(days=days)
     shorter = col(Alert.snoozed_until).is_(None) | (col(Alert.snoozed_until) < until)
     values = {"snoozed_until": until, "snoozed_at_drop": alert.drop, "snoozed_by": by, "snoozed_at": now}
-    return update_if(session, alert, shorter, **values)
+    changed = update_if(session, alert, shorter, **values)
+    if changed:
+        _record_action(session, alert, AlertActionKind.SNOOZED, by, now)
+    return changed
 
 
 def reached_out(*, session: Session, alert: Alert, by: str, now: datetime) -> bool:
     """Record the outreach once; False when it was already recorded."""
     not_yet = col(Alert.reached_out_at).is_(None)
-    return update_if(session, alert, not_yet, reached_out_by=by, reached_out_at=now)
+    changed = update_if(session, alert, not_yet, reached_out_by=by, reached_out_at=now)
+    if changed:
+        _record_action(session, alert, AlertActionKind.REACHED_OUT, by, now)
+    return changed
+
+
+def _record_action(session: Session, alert: Alert, kind: AlertActionKind, by: str, now: datetime) -> None:
+    """Every action that changed the alert is kept (for the manager's week); the alert holds the latest."""
+    assert alert.id is not None
+    session.add(AlertAction(alert_id=alert.id, kind=kind, acted_by=by, acted_at=now))
+    session.flush()

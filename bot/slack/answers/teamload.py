@@ -1,5 +1,5 @@
-"""What `/teamload [TEAM | channel | plan [TEAM] | help]` answers: one line per CSM of a team, for
-managers and admins; `channel` sets where the team's daily post goes."""
+"""What `/teamload [TEAM | channel | plan [TEAM] | week [TEAM] | help]` answers: one line per CSM of a
+team, for managers and admins; `channel` sets where the team's daily post goes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.models import Team
 from bot.services import access, books, localtime, people, steps, teams
-from bot.slack.answers import team_plan
+from bot.slack.answers import team_plan, team_week
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import teamload_message
@@ -27,6 +27,8 @@ def answer(command: dict[str, Any], *, session: Session, settings: Settings, now
         return help_blocks.teamload_help(RulesInForce.of(settings))
     if team_plan.asks_for_plan(text):
         return team_plan.first_answer(command, session=session, settings=settings)
+    if team_week.asks_for_week(text):
+        return team_week.answer(command, session=session, settings=settings, now=now)
     viewer = people.get_person(session=session, slack_user_id=user_id)
     admins = settings.csm_coach_admins
     if access.is_leaver(user_id, viewer, admins):

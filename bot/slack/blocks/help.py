@@ -52,6 +52,9 @@ def teamload_help(rules: RulesInForce) -> Message:
                 "*`/teamload plan [TEAM]`* — the team's rebalancing plan: which accounts to move to whom so "
                 "every book fits its band, and how many more CSMs it takes when they cannot all fit; "
                 "an *Apply plan* button makes the moves after a confirmation.\n"
+                "*`/teamload week [TEAM]`* — the manager's week: the declines of the week just ended and who "
+                "acted on them, the alerts nobody claimed, reviews done and overdue, whether reaching out "
+                "goes with recovery, and each CSM's load (your team's managers get it as a DM each week).\n"
                 "*`/teamload channel`* — make this channel your team's channel for the daily post.\n"
                 "*`/teamload help`* — this message."
             ),
