@@ -33,6 +33,8 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.load import teamload_line
 
+UNCLAIMED_SHARE = 0.35
+
 
 def span(first: date, last: date) -> str:
     return f"{first:%a %-d %b} – {last:%a %-d %b}"
@@ -103,7 +105,9 @@ def manager_week_message(report: WeekReport, wording: RulesInForce) -> Message:
     def more(n: int) -> Block:
         return context(f"+{plural(n + left, 'more unclaimed alert')}, less money at risk.")
 
-    shown = budget.add_lines([unclaimed_line(a, week.day) for a in named], more, reserve=tail)
+    # The names take at most a third of the room, so each CSM's load keeps its place after them.
+    with budget.share(UNCLAIMED_SHARE, reserve=tail):
+        shown = budget.add_lines([unclaimed_line(a, week.day) for a in named], more, reserve=tail)
     if left and shown == len(named):
         budget.add(more(0), reserve=tail)
     budget.add(*tail)
