@@ -27,6 +27,7 @@ from bot.importers.team import import_team
 from bot.importers.usage import import_usage
 from bot.jobs.compose import plan_round
 from bot.models import Account, Alert, PlaybookStep, StepStatus
+from bot.plaintext import escape
 from bot.services import alerts, steps
 
 LEVEL = 20.0
@@ -451,3 +452,24 @@ def expected(
         untouched_recovered=x2,
         interval=newcombe_by_root(x1, n1, x2, n2) if min(n1, n2) >= 10 else None,
     )
+
+
+def assert_report_says(text: str, want: Expected, plan: Plan, *, named: int) -> None:
+    """The manager's week as a person reads it says every expected figure, names first at risk first."""
+    assert f"*{want.raised}* raised" in text
+    assert f"*{want.acted_on}* acted on ({want.reached_out} reached out, {want.snoozed} snoozed)" in text
+    assert f"*{want.recovered}* recovered" in text and f"*{len(want.unclaimed)}* unclaimed" in text
+    assert f"*{want.reviews_done}* done in the week, {want.reviews_on_time} on time" in text
+    assert f"*{want.reviews_overdue}* overdue" in text
+    assert f"*{want.reached_recovered}* of {want.reached} accounts recovered" in text
+    assert f"*{want.untouched_recovered}* of {want.untouched} accounts recovered" in text
+    if want.interval is None:
+        assert "Too few to tell" in text
+    else:
+        difference = want.reached_recovered / want.reached - want.untouched_recovered / want.untouched
+        low, high = (f"{v * 100:+.0f} points" for v in want.interval)
+        assert f"*{difference * 100:+.0f} points* (90% confidence interval {low} to {high}" in text
+    assert "comparison, not an experiment" in text
+    positions = [text.index(f"*{escape(plan.names[ext])}*") for ext in want.unclaimed[:named]]
+    assert positions == sorted(positions), "money at risk first"
+    assert "<!here>" not in text and "<!channel>" not in text  # hostile names stay text
