@@ -18,10 +18,18 @@ from bot.services.usage import detect
 
 
 def build_company(
-    engine: Engine, directory: Path, *, today: date, seed: int = 7, holiday: bool = False
+    engine: Engine,
+    directory: Path,
+    *,
+    today: date,
+    seed: int = 7,
+    holiday: bool = False,
+    history: bool = False,
 ) -> tuple[CompanyFiles, list[str]]:
     """Write the demo's company (with its review backlog) into `directory` and import it; the summaries."""
-    files = write_company(directory, today=today, seed=seed, backlog_csm=True, holiday=holiday)
+    files = write_company(
+        directory, today=today, seed=seed, backlog_csm=True, holiday=holiday, history=history
+    )
     summaries = [
         f"import {files.team_csv.name}: {import_team(files.team_csv, engine=engine).summary()}",
         f"import {files.accounts_csv.name}: "

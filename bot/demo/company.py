@@ -48,6 +48,10 @@ _ID_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 _NOISE = 1 << 14  # day-to-day multipliers drawn once, then sliced per account: fast and deterministic
 BACKLOG_BOOK = {"mid_market": 60, "smb": 40}  # within band, and no review on record: dozens overdue
 HOLIDAY = (0.45, 0.55)  # a holiday week: each account's last 7 days at this share of normal
+HISTORY_DAYS = 110  # usage kept with `history`: the oldest fall's baseline, and its windows before
+HISTORY_EPISODES = 48  # falls 33 to 58 days ago in the first team
+RECENT_EPISODES = 6  # falls in the last fortnight
+EPISODE_BACK = 1.1  # an account that recovers comes back a little above its usual usage
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,21 @@ class CompanyFiles:
     verdicts: dict[str, Verdict]  # CSM slack_user_id -> load verdict of their book
     backlog_csm: str | None = None  # slack_user_id of the CSM whose reviews were never recorded
     holiday: bool = False  # the last 7 days are a feed-wide dip; `declining` fall beyond it
+    # The eight weeks before today in the first team: accounts whose usage fell (and for some, came
+    # back), with what their CSM does about it; `demo` lives those mornings through the round.
+    history: tuple[Episode, ...] = ()
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One account's fall in the weeks before today, and what its CSM does when it is flagged."""
+
+    external_id: str
+    drop: date  # the first day at `share` of usual
+    share: float
+    back: date | None  # the first day back at (a little above) usual usage, or never
+    reach: bool  # the CSM reaches out the working day after the alert
+    snooze: bool  # or snoozes it
 
 
 @dataclass(slots=True)
@@ -89,12 +108,17 @@ def write_company(
     days: int = 90,
     backlog_csm: bool = False,
     holiday: bool = False,
+    history: bool = False,
 ) -> CompanyFiles:
     """Write team.csv, accounts.csv and usage.csv (usage: `days` days ending yesterday) into `directory`.
 
     `backlog_csm` adds one CSM to the first team with `BACKLOG_BOOK` and no review on record;
-    `holiday` puts everyone's last 7 days at about half. Without them the bytes are those of before.
+    `holiday` puts everyone's last 7 days at about half; `history` gives the first team `HISTORY_EPISODES`
+    falls over the last eight weeks (usage then starts `HISTORY_DAYS` back, so the oldest has its
+    baseline). Without them the bytes are those of before.
     """
+    if history:
+        days = max(days, HISTORY_DAYS)
     if teams < 1 or csms < 1 or accounts < 0 or not 1 <= days <= _NOISE:
         raise ValueError(f"need teams >= 1, csms >= 1, accounts >= 0 and 1 <= days <= {_NOISE}")
     rng = random.Random(seed)
@@ -147,7 +171,9 @@ def write_company(
     n_declining = min(len(eligible), max(2, round(0.015 * accounts))) if days >= 35 else 0
     declining = {a.external_id: rng.uniform(0.2, 0.45) for a in rng.sample(eligible, n_declining)}
     stopped = next(iter(declining), None)
-    rows = _write_usage(rng, usage_csv, made, day0, days, declining, stopped, holiday=holiday and days >= 35)
+    episodes = _episodes(rng, eligible, declining, owners, teams, today) if history else ()
+    dip = holiday and days >= 35
+    rows = _write_usage(rng, usage_csv, made, day0, days, declining, stopped, holiday=dip, episodes=episodes)
     return CompanyFiles(
         team_csv=team_csv,
         accounts_csv=accounts_csv,
@@ -163,7 +189,40 @@ def write_company(
         verdicts=verdicts,
         backlog_csm=backlog_id,
         holiday=holiday and days >= 35,
+        history=episodes,
     )
+
+
+def _episodes(
+    rng: random.Random,
+    eligible: list[_Account],
+    declining: dict[str, float],
+    owners: list[tuple[int, str]],
+    teams: int,
+    today: date,
+) -> tuple[Episode, ...]:
+    """Falls in the first team: most flagged 28 to 56 days ago (the outreach lift's window), where a
+    call goes with recovery more often than silence does; a few in the last fortnight, some unclaimed."""
+    first_team = {f"ACC-{k:06d}" for k, (i, _) in enumerate(owners, start=1) if i % teams == 0}
+    old_enough = today - timedelta(days=HISTORY_DAYS)
+    pool = [
+        a
+        for a in eligible
+        if a.external_id in first_team and a.external_id not in declining and a.start <= old_enough
+    ]
+    chosen = rng.sample(pool, min(len(pool), HISTORY_EPISODES + RECENT_EPISODES))
+    found = []
+    for n, a in enumerate(chosen):
+        reach = rng.random() < 0.5
+        if n < HISTORY_EPISODES:
+            drop = today - timedelta(days=rng.randint(33, 58))
+            recovers = rng.random() < (0.7 if reach else 0.3)
+            back = drop + timedelta(days=rng.randint(8, 16)) if recovers else None
+        else:
+            drop, back = today - timedelta(days=rng.randint(8, 14)), None
+        share = rng.uniform(0.2, 0.5)
+        found.append(Episode(a.external_id, drop, share, back, reach, not reach and rng.random() < 0.3))
+    return tuple(found)
 
 
 def _write(path: Path, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
@@ -218,6 +277,7 @@ def _write_usage(
     stopped: str | None,
     *,
     holiday: bool = False,
+    episodes: tuple[Episode, ...] = (),
 ) -> int:
     """Stream one row per account and day; declining accounts fall over their last 7 days.
 
@@ -230,6 +290,7 @@ def _write_usage(
     noise += noise
     span = max(1, days - 1)
     ramp = (0.3, 0.15, 0.0, 0.0, 0.0, 0.0, 0.0)
+    falls = {e.external_id: e for e in episodes}
     rows = 0
     with path.open("w", newline="", encoding="utf-8", buffering=1 << 20) as f:
         writer = csv.writer(f, lineterminator="\n")
@@ -255,6 +316,13 @@ def _write_usage(
                     values[n - 7 + k] = int(values[n - 7 + k] * (target + (1 - target) * r) + 0.5)
                 if a.external_id == stopped:
                     del values[n - rng.randint(3, 5) :]
+            if (episode := falls.get(a.external_id)) is not None:
+                for k in range(n):
+                    day = calendar[first + k]
+                    if episode.back is not None and day >= episode.back:
+                        values[k] = int(values[k] * EPISODE_BACK + 0.5)
+                    elif day >= episode.drop:
+                        values[k] = int(values[k] * episode.share + 0.5)
             writer.writerows(zip(repeat(a.external_id), dates[first:], values, strict=False))
             rows += len(values)
     return rows

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.rule import Rule
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.cli.common import as_text
@@ -18,7 +19,9 @@ from bot.cli.render import render_message
 from bot.config import Settings
 from bot.db import get_engine, migrate, session_scope
 from bot.demo.build import FlagCounts, build_company, flag_counts
+from bot.demo.history import live_history
 from bot.domain.bands import Verdict
+from bot.jobs import weekly
 from bot.jobs.compose import TeamPlan, plan_round
 from bot.models import DeliveryKind, Person, Role
 from bot.plaintext import plural
@@ -35,7 +38,15 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
     week = ", in a holiday week" if holiday else ""
     console.print(Rule(f"csm-coach demo — a synthetic company{week}, today {today.isoformat()}"))
     with tempfile.TemporaryDirectory() as tmp:
-        files, summaries = build_company(engine, Path(tmp), today=today, seed=seed, holiday=holiday)
+        files, summaries = build_company(
+            # The holiday demo shows the feed-wide dip on its own, without the weeks before it.
+            engine,
+            Path(tmp),
+            today=today,
+            seed=seed,
+            holiday=holiday,
+            history=not holiday,
+        )
     for line in summaries:
         console.print(f"[dim]{as_text(line)}[/]")
     console.print(
@@ -45,6 +56,13 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
 
     settings = Settings(_env_file=None)
     now = morning(today)
+    if files.history:
+        # The eight weeks before today, morning by morning, so the manager's week has a history to tell.
+        mornings, actions = live_history(engine, files.history, today=today, settings=settings)
+        console.print(
+            f"[dim]The last {mornings} working mornings lived through the round: "
+            f"{plural(actions, 'alert')} answered with Reached out or Snooze.[/]\n"
+        )
     with session_scope(engine) as session:
         names = {p.slack_user_id: p.name for p in session.exec(select(Person)).all()}
         for index, team in enumerate(teams.teams_by_age(session=session), start=1):
@@ -66,6 +84,7 @@ def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, hol
             title = f"/teamload — as {manager.name}, manager"
             show(console, title, teamload, manager, session=session, settings=settings, names=names, now=now)
     show_round(console, plans=plans, names=names, first=backlog.slack_user_id)
+    show_week(console, engine=engine, settings=settings, now=now, names=names)
     show_demo_plan(console, engine=engine, settings=settings, now=now, names=names)
     console.print(
         "[dim]Connect a real workspace: create the app from manifest.yml, set SLACK_BOT_TOKEN and "
@@ -105,6 +124,23 @@ def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str]
         console.print(
             f"[dim]… and {plural(len(dms) - len(shown), 'more DM')}, one per CSM with something to act on.[/]"
         )
+
+
+def show_week(
+    console: Console, *, engine: Engine, settings: Settings, now: datetime, names: dict[str, str]
+) -> None:
+    """The manager's week of the first team (the one with the history), as its manager gets it."""
+    with session_scope(engine) as session:
+        first = next(iter(teams.teams_by_age(session=session)), None)
+        if first is None:
+            return
+        week = weekly.compose(session=session, team=first, now=now, settings=settings)
+        session.rollback()
+    console.print(Rule("The manager's week (csm-coach digest --weekly --dry-run)"))
+    for out in week.outgoing[:1]:
+        blocks = out.message.block_dicts()
+        render_message(console, title=out.title, blocks=blocks, text=out.message.text, names=names)
+        console.print()
 
 
 def showcase_csms(session: Session) -> list[Person]:

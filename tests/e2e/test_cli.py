@@ -80,6 +80,11 @@ def test_demo_runs_without_slack(cli: Cli, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     for expected in ("/myload", "/teamload", "Over band", "Within band", "Under band"):
         assert expected in result.stdout
+    # Eight weeks of history: the manager's week shows a real outreach lift, with its interval.
+    week = result.stdout.split("The manager's week")[1]
+    for expected in ("reached out", "unclaimed", "90% confidence interval", "comparison, not an experiment"):
+        assert expected in " ".join(week.split()), week
+    assert "Too few to tell" not in week
 
 
 @pytest.mark.parametrize(
