@@ -159,7 +159,7 @@ class DeliveryKind(StrEnum):
 
     CHANNEL_POST = "channel_post"
     DM = "dm"  # the morning DM
-    MANAGER_WEEK = "manager_week"  # the manager's week; its local date is the Monday of the local week
+    WEEKLY_DM = "weekly_dm"  # a manager's week, keyed by the week's Monday
 
 
 PLAN_HANDOFF_PREFIX = "plan-"

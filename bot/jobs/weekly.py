@@ -49,7 +49,7 @@ def compose(*, session: Session, team: Team, now: datetime, settings: Settings) 
         team.name,
         [
             Outgoing(
-                DeliveryKind.MANAGER_WEEK,
+                DeliveryKind.WEEKLY_DM,
                 person.slack_user_id,
                 team.id,
                 report.week.key,
@@ -79,7 +79,7 @@ def unsettled(*, session: Session, team: Team, now: datetime) -> bool:
         return False
     rows = session.exec(
         select(Delivery.recipient, Delivery.status, Delivery.attempts).where(
-            Delivery.kind == DeliveryKind.MANAGER_WEEK,
+            Delivery.kind == DeliveryKind.WEEKLY_DM,
             Delivery.local_date == key,
             col(Delivery.recipient).in_(wanted),
         )

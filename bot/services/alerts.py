@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.db import update_if
 from bot.domain.usage import DeclineRules, Trend, money_at_risk
 from bot.domain.week import LIFT_TO_DAYS, recovered
-from bot.models import Account, Alert, AlertAction, AlertActionKind
+from bot.models import Account, Alert, AlertAction, AlertActionKind, Person
 from bot.services.usage import Detection, daily_values, sparkline_window
 
 
@@ -91,14 +91,19 @@ def _mark_recoveries(session: Session, detection: Detection) -> None:
     baseline that has taken in the low weeks would call an account recovered that never came back.
     Closed alerts are watched too (an alert closes against today's baseline).
     """
-    watched = session.exec(
-        select(Alert).where(
-            col(Alert.recovered_on).is_(None),
-            col(Alert.raised_baseline_mean).is_not(None),
-            col(Alert.opened_on) < detection.today,
-            col(Alert.opened_on) >= detection.today - timedelta(days=RECOVERY_WATCH_DAYS),
+    query = select(Alert).where(
+        col(Alert.recovered_on).is_(None),
+        col(Alert.raised_baseline_mean).is_not(None),
+        col(Alert.opened_on) < detection.today,
+        col(Alert.opened_on) >= detection.today - timedelta(days=RECOVERY_WATCH_DAYS),
+    )
+    if detection.team_id is not None:  # only the team's: each team's round reads its own
+        query = (
+            query.join(Account, col(Account.id) == col(Alert.account_id))
+            .join(Person, col(Person.id) == col(Account.owner_id))
+            .where(Person.team_id == detection.team_id)
         )
-    ).all()
+    watched = session.exec(query).all()
     for alert in watched:
         result = detection.assessments.get(alert.account_id)  # another team's account: its own round
         if result is not None and recovered(result.recent_mean, alert.raised_baseline_mean or 0.0):

@@ -41,6 +41,7 @@ class Detection:
     declining: dict[int, Account]
     # Set when usage is down across the whole workspace: only accounts falling beyond it are flagged.
     dip: FeedDip | None = None
+    team_id: int | None = None  # the scope: one team's accounts, or None for all
 
 
 def feed_newest(*, session: Session) -> date | None:
@@ -100,7 +101,7 @@ def detect(
     for chunk in _chunks(declining, 500):
         found = session.exec(select(Account).where(col(Account.id).in_(chunk)))
         accounts.update((account.id, account) for account in found if account.id is not None)
-    return Detection(today, windows, feed, assessments, accounts, dip)
+    return Detection(today, windows, feed, assessments, accounts, dip, team_id)
 
 
 _MEDIAN_KEY = "csm_coach.workspace_median"

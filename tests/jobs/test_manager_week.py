@@ -165,7 +165,7 @@ def test_the_weekly_dm_goes_once_to_each_manager_on_the_first_working_day_and_is
     assert forced.outcomes == Counter({"already sent": 2}), forced.line()  # same local week
     assert len(slack.calls("chat.postMessage")) == 2
     keys = session.exec(
-        select(Delivery.recipient, Delivery.local_date).where(Delivery.kind == DeliveryKind.MANAGER_WEEK)
+        select(Delivery.recipient, Delivery.local_date).where(Delivery.kind == DeliveryKind.WEEKLY_DM)
     ).all()
     assert sorted(keys) == [("U0MIA", REPORT_DAY), ("U0SUE", REPORT_DAY)]
     # Past the catch-up window nothing goes; the next Monday's does.
