@@ -203,3 +203,38 @@ def the_week_on_demand_is_for_the_teams_managers_and_admins(session: Session) ->
     assert "the week of" not in csm and "for managers" in csm
     assert "the week of" not in ask("U0ANA")
     assert "/teamload week" in ask("U0MIA", "help")
+
+
+def test_the_clocks_catch_up_sends_the_week_it_finds_due(
+    engine: Engine, session: Session, slack: SlackStandIn
+) -> None:
+    """The clock's own job, at the real moment: a team whose only working day is today, posting at
+    00:00 (or 23:00 late in the day), is due within CATCH_UP_HOURS; its manager gets the week once."""
+    from datetime import UTC, datetime
+
+    from bot.domain.weekdays import NAMES
+    from bot.jobs.scheduler import run_catch_up
+    from tests.support import factories
+
+    now = datetime.now(UTC)
+    team = factories.team(
+        session, "Clockwork", timezone="UTC", post_time="00:00" if now.hour < 23 else "23:00"
+    )
+    factories.person(session, team, "U0BOSS", role="manager")
+    factories.book(session, factories.person(session, team, "U0CSM"), mid_market=3)
+    session.commit()
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-test",
+        slack_api_url=slack.base_url,
+        post_days=NAMES[now.weekday()],
+        catch_up_hours=23,
+    )
+    run_catch_up(engine, settings)
+    run_catch_up(engine, settings)
+    weekly = [
+        c
+        for c in slack.calls("chat.postMessage")
+        if c.param("channel") == "U0BOSS" and "the week of" in message_text({"blocks": c.blocks})
+    ]
+    assert len(weekly) == 1
