@@ -20,7 +20,6 @@ from tests.support import company
 from tests.support.processes import EVERY_DAY, Cli
 from tests.support.slack_standin import SlackStandIn
 
-RECIPIENTS = company.RECIPIENTS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -95,12 +94,13 @@ def stop(process: subprocess.Popen[str], within: float) -> float:
 def test_a_clock_started_after_the_post_time_sends_the_round_within_a_minute_and_a_restart_nothing_twice(
     engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
 ) -> None:
-    past_post_time(engine, session, tmp_path, minutes_ago=15)
+    post = past_post_time(engine, session, tmp_path, minutes_ago=15)
+    recipients = company.clock_recipients(post.date())  # on a Monday, the manager's week too
     first = cli.start("clock", env=EVERY_DAY)
     output = Output(first)
-    seconds = wait_posted(slack, len(RECIPIENTS), timeout=60)
+    seconds = wait_posted(slack, len(recipients), timeout=60)
     time.sleep(1)
-    assert posted(slack) == Counter(dict.fromkeys(RECIPIENTS, 1)), output.text()
+    assert posted(slack) == Counter(dict.fromkeys(recipients, 1)), output.text()
     assert stop(first, 10) < 10 and first.returncode == 0, output.text()
     assert "team Harbor (catching up): Morning round: 3 sent" in output.text(), output.text()
     print(f"late clock: the round reached Slack {seconds:.1f} s after the clock started")
@@ -108,7 +108,7 @@ def test_a_clock_started_after_the_post_time_sends_the_round_within_a_minute_and
     second = cli.start("clock", env=EVERY_DAY)  # a restart, a deploy: the same day, after the post time
     again = Output(second)
     again.wait_for("catch up on rounds not sent today", "executed successfully", timeout=60)
-    assert posted(slack) == Counter(dict.fromkeys(RECIPIENTS, 1)), again.text()
+    assert posted(slack) == Counter(dict.fromkeys(recipients, 1)), again.text()
     assert "catching up" not in again.text()  # it found both rounds done
     assert stop(second, 10) < 10
 
@@ -116,7 +116,8 @@ def test_a_clock_started_after_the_post_time_sends_the_round_within_a_minute_and
 def test_sigterm_in_the_middle_of_a_round_finishes_the_message_in_flight_and_exits_within_ten_seconds(
     engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
 ) -> None:
-    past_post_time(engine, session, tmp_path, minutes_ago=5)
+    post = past_post_time(engine, session, tmp_path, minutes_ago=5)
+    recipients = company.clock_recipients(post.date())
     slack.hang("chat.postMessage", times=None, seconds=2.5)  # a slow Slack: each post takes 2.5 s
     clock = cli.start("clock", env=EVERY_DAY)
     output = Output(clock)
@@ -126,7 +127,7 @@ def test_sigterm_in_the_middle_of_a_round_finishes_the_message_in_flight_and_exi
     assert clock.returncode == 0, output.text()
     assert "starting no new message" in output.text()
     before = posted(slack)
-    assert 1 <= len(before) < len(RECIPIENTS) and set(before.values()) == {1}, dict(before)
+    assert 1 <= len(before) < len(recipients) and set(before.values()) == {1}, dict(before)
     session.expire_all()
     rows = {d.recipient: d.status for d in session.exec(select(Delivery)).all()}
     # The message in flight was finished and recorded; nothing else was started.
@@ -135,11 +136,11 @@ def test_sigterm_in_the_middle_of_a_round_finishes_the_message_in_flight_and_exi
     slack.reset()  # Slack is fast again; a new clock sends what the first one did not start
     restarted = cli.start("clock", env=EVERY_DAY)
     later = Output(restarted)
-    wait_posted(slack, len(RECIPIENTS) - len(before), timeout=60)
+    wait_posted(slack, len(recipients) - len(before), timeout=60)
     time.sleep(1)
     after = posted(slack)
     assert set(after.values()) == {1} and not set(after) & set(before), (dict(before), dict(after))
-    assert set(after) | set(before) == RECIPIENTS, later.text()
+    assert set(after) | set(before) == recipients, later.text()
     assert stop(restarted, 10) < 10
 
 

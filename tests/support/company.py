@@ -130,6 +130,12 @@ def load(engine: Engine, directory: Path, *, today: date = TODAY, last_day: date
 RECIPIENTS = frozenset({"C0HARBOR", "C0SUMMIT", "U0ANA", "U0BEN", "U0SAM"})
 
 
+def clock_recipients(day: date, post_days: frozenset[int] = frozenset(range(7))) -> frozenset[str]:
+    """Who a clock reaches on `day`: the round's recipients and, on the team's first working day of
+    the week, Harbor's manager with the manager's week."""
+    return RECIPIENTS | ({"U0MIA"} if day.weekday() == min(post_days) else frozenset())
+
+
 def set_channels(
     session: Session, *names: str, post_time: str | None = None, timezone: str | None = None
 ) -> None:
