@@ -76,7 +76,7 @@ def run_catch_up(engine: Engine, settings: Settings, stopper: Stopper | None = N
         log.info("team %s (catching up): %s", name, summary.line())
     handoffs = retry_failed_handoffs(engine=engine, client=client, now=datetime.now(UTC), stop=stop)
     if handoffs.outcomes:
-        log.info("%s", handoffs.line("Plan handoff DMs tried again"))
+        log.info("%s", handoffs.line())
 
 
 def run_daily_sync(engine: Engine, settings: Settings, path: Path) -> None:
