@@ -133,30 +133,14 @@ class DeliveryStatus(StrEnum):
 
 
 class DeliveryKind(StrEnum):
-    """What a delivery is; a plan's handoff DMs have a kind of their own, see `plan_handoff_kind`."""
+    """What a delivery row is; `bot.outbox.outgoing` maps its typed keys to and from these.
+
+    A plan's handoff DMs are stored under a kind of their own per application ("plan-<id>").
+    """
 
     CHANNEL_POST = "channel_post"
     DM = "dm"  # the morning DM
-
-
-PLAN_HANDOFF_PREFIX = "plan-"
-
-
-def plan_handoff_kind(application_id: int) -> str:
-    """The kind of an applied plan's handoff DMs: "plan-<application id>".
-
-    A string rather than a DeliveryKind member plus a column for the id: the id belongs in the once-only
-    key (kind, recipient, local date), so that a CSM concerned by two plans applied the same day gets
-    both DMs; a column of its own would change that unique index and the rows already written. Their
-    local date is the day the plan was applied, fixed with it: the key is once per application and CSM.
-    """
-    return f"{PLAN_HANDOFF_PREFIX}{application_id}"
-
-
-def handoff_application(kind: str) -> int | None:
-    """The application id of a handoff DM's kind; None for any other kind."""
-    number = kind.removeprefix(PLAN_HANDOFF_PREFIX)
-    return int(number) if number != kind and number.isascii() and number.isdigit() else None
+    WEEKLY_DM = "weekly_dm"  # a manager's week, keyed by the week's Monday
 
 
 # A channel post is one per team (two teams may share a channel); any other message is one per
@@ -166,7 +150,7 @@ _NOT_POST = text(f"kind <> '{DeliveryKind.CHANNEL_POST}'")
 
 
 class Delivery(SQLModel, table=True):
-    """One message of the morning round, claimed before it is sent so it goes out once."""
+    """One message of the outbox, claimed before it is sent so it goes out once (bot.outbox)."""
 
     __table_args__ = (
         Index(
@@ -190,7 +174,7 @@ class Delivery(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=32)  # a DeliveryKind, or plan_handoff_kind(application id)
+    kind: str = Field(max_length=32)  # a DeliveryKind, or "plan-<application id>" (bot.outbox)
     recipient: str = Field(max_length=32)  # channel id or Slack user id
     local_date: date
     team_id: int | None = Field(default=None, foreign_key="team.id")

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.jobs.compose import plan_round
-from bot.models import DeliveryKind
+from bot.outbox.outgoing import MorningDm
 from bot.slack.answers import myload
 from bot.slack.home import home_view
 from tests.support import factories
@@ -38,7 +38,7 @@ def backlog(engine: Engine, session: Session) -> Engine:
 
 def dm_of(engine: Engine, settings: Settings = SETTINGS) -> dict[str, object]:
     (plan,) = plan_round(engine=engine, now=NOW, settings=settings, team_name=None, commit=False)
-    (dm,) = [o for o in plan.outgoing if o.kind == DeliveryKind.DM]
+    (dm,) = [o for o in plan.outgoing if isinstance(o.key, MorningDm)]
     payload = {"text": dm.message.text, "blocks": dm.message.block_dicts()}
     assert_valid_message(payload)
     return payload

@@ -54,7 +54,7 @@ def what_they_see(engine: Engine) -> dict[str, Any]:
     company.set_channels(Session(engine))
     plans = plan_round(engine=engine, now=NOW, settings=SETTINGS, team_name=None, commit=False)
     round_ = [
-        (o.kind, o.recipient, o.message.text, message_text({"blocks": o.message.block_dicts()}))
+        (o.key, o.recipient, o.message.text, message_text({"blocks": o.message.block_dicts()}))
         for plan in plans
         for o in plan.outgoing
     ]

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.db import session_scope
-from bot.jobs.deliver import RoundSummary
+from bot.outbox.report import DeliveryReport as RoundSummary
 from bot.services import localtime, teams
 from bot.services import plan as plans
 from bot.services.access import may_plan
