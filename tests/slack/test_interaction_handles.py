@@ -10,12 +10,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.config import Settings
 from bot.errors import UserFacingError
 from bot.models import PlaybookStep, StepStatus
 from bot.services.access import LEAVER_REFUSAL, authorised_account
+from bot.slack.blocks.common import plain_message
 from bot.slack.home import HomeRefresh
 from bot.slack.ids import CallbackId, FieldId, ModalContext
 from bot.slack.interactions import STALE_BUTTON, ButtonClick, HomeOpened, ModalSubmit, SlashCommand
@@ -27,8 +29,9 @@ from bot.slack.listeners.events.app_home import open_home
 from bot.slack.listeners.views.plan_apply import tell_the_csms
 from bot.slack.listeners.views.step_done import record_form
 from bot.slack.message_edit import MessageEdit, Place
-from bot.slack.work import OpenModal, Scope, Tell
+from bot.slack.work import OpenModal, Outlet, Respond, Scope, Tell, flush
 from tests.support import factories
+from tests.support.slack_standin import BOT_TOKEN, SlackStandIn
 
 # 23:30 UTC on Sunday is already Monday in Tokyo: "today" is the team's, not UTC's.
 NOW = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
@@ -199,3 +202,32 @@ def test_work_after_the_ack_asks_for_nothing_when_there_is_nothing_to_do(
     assert tell_the_csms(session, junk, scope) == []
     unapplied = '{"team_id": 1, "fingerprint": "abc"}'
     assert tell_the_csms(session, ModalSubmit("U0ANA", "plan-apply-modal", unapplied, {}), scope) == []
+
+
+def test_the_runner_sends_effects_in_order_and_says_recorded_when_slack_fails_after_the_commit(
+    scope: Scope, slack: SlackStandIn
+) -> None:
+    """`flush` on the real stand-in: the edit Slack refuses is told as recorded, then the words follow."""
+    client = WebClient(token=BOT_TOKEN, base_url=slack.base_url)
+    body = {"type": "block_actions", "user": {"id": "U0ANA"}, "container": {"channel_id": "C0TEAM"}}
+    edit = MessageEdit(channel="C0TEAM", ts="1.2", text="csm-coach", blocks=[], stored=False)
+    slack.error("chat.update", "message_not_found")
+
+    flush([edit, Tell("Acme: outreach was already recorded.")], Outlet(body, client, None, scope))
+
+    recorded, told = slack.wait_for("chat.postEphemeral", count=2)
+    assert "Recorded, but I couldn't update the message" in recorded.text
+    assert "message_not_found" in recorded.text
+    assert told.text == "Acme: outreach was already recorded." and told.param("user") == "U0ANA"
+
+
+def test_an_answer_for_the_response_url_goes_to_the_user_where_there_is_none(
+    scope: Scope, slack: SlackStandIn
+) -> None:
+    client = WebClient(token=BOT_TOKEN, base_url=slack.base_url)
+    body = {"type": "view_submission", "user": {"id": "U0ANA"}}
+
+    flush([Respond(plain_message("The plan changed."))], Outlet(body, client, None, scope))
+
+    (dm,) = slack.wait_for("chat.postMessage")
+    assert dm.param("channel") == "U0ANA" and dm.text == "The plan changed."

@@ -6,6 +6,8 @@ the step needs (Skip, and Mark done on a master plan or a review), or records th
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import App
 from sqlmodel import Session
 
@@ -85,20 +87,28 @@ def open_form(click: ButtonClick, step: PlaybookStep, allowed: Authorised) -> Op
     return OpenModal(click.trigger_id, form(step, allowed.account, where))
 
 
+def mark_done(
+    session: Session, step: PlaybookStep, allowed: Authorised, *, by: str, scope: Scope, **fields: Any
+) -> None:
+    """The step done (once), with what its form recorded; the next review scheduled."""
+    steps.complete(
+        session=session,
+        step=step,
+        account=allowed.account,
+        by=by,
+        now=scope.now,
+        today=allowed.today,
+        cadence=scope.settings.review_cadence_days,
+        **fields,
+    )
+
+
 def record_click(
     session: Session, click: ButtonClick, step: PlaybookStep, allowed: Authorised, scope: Scope
 ) -> Effects:
     """Mark done (a step with no form) or Snooze a week, recorded and shown in place."""
     if click.action_id == ActionId.STEP_DONE:
-        steps.complete(
-            session=session,
-            step=step,
-            account=allowed.account,
-            by=click.user_id,
-            now=scope.now,
-            today=allowed.today,
-            cadence=scope.settings.review_cadence_days,
-        )
+        mark_done(session, step, allowed, by=click.user_id, scope=scope)
         note = closed_note(step, allowed.zone)
     else:
         steps.snooze(session=session, step=step, today=allowed.today, days=scope.settings.snooze_days)

@@ -13,7 +13,7 @@ from bot.services import steps
 from bot.slack.blocks.steps import closed_note
 from bot.slack.ids import CallbackId, FieldId, ModalContext
 from bot.slack.interactions import ModalSubmit
-from bot.slack.listeners.actions.steps import open_step, step_line
+from bot.slack.listeners.actions.steps import mark_done, open_step, step_line
 from bot.slack.message_edit import Place
 from bot.slack.work import Effects, Scope, after_ack
 
@@ -90,16 +90,7 @@ def record_form(session: Session, submit: ModalSubmit, scope: Scope) -> Effects:
         errors, fields = validate(Step(step.step), values)
         if errors:
             raise UserFacingError("That form is not the one this step needs; nothing was recorded.")
-        steps.complete(
-            session=session,
-            step=step,
-            account=allowed.account,
-            by=user_id,
-            now=now,
-            today=allowed.today,
-            cadence=scope.settings.review_cadence_days,
-            **fields,
-        )
+        mark_done(session, step, allowed, by=user_id, scope=scope, **fields)
     place = Place(channel=meta.channel, ts=meta.ts)
     return step_line(
         session, step=step, place=place, user_id=user_id, note=closed_note(step, allowed.zone), scope=scope
