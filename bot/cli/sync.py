@@ -40,8 +40,8 @@ def configured_sources(settings: Settings, *, cwd: Path) -> dict[str, Source]:
 
 
 @contextmanager
-def sync_progress(kind: str) -> Iterator[tuple[Callable[[int], None], Callable[[int, int], None]]]:
-    """Two bars on a terminal (rows fetched, then the rows checked and stored); nothing otherwise."""
+def sync_progress(kind: str) -> Iterator[Callable[[int], None]]:
+    """A bar on a terminal counting the rows read, checked and stored as they stream; nothing otherwise."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -51,17 +51,12 @@ def sync_progress(kind: str) -> Iterator[tuple[Callable[[int], None], Callable[[
         transient=True,
         disable=not errors.is_terminal,
     ) as progress:
-        fetching = progress.add_task(f"sync {kind}: fetching rows", total=None)
-        storing = progress.add_task(f"sync {kind}: checking and storing (bytes)", total=None, visible=False)
+        reading = progress.add_task(f"sync {kind}: rows read and checked", total=None)
 
-        def fetched(rows: int) -> None:
-            progress.update(fetching, completed=rows)
+        def read(rows: int) -> None:
+            progress.update(reading, completed=rows)
 
-        def stored(done: int, total: int) -> None:
-            progress.update(fetching, visible=False)
-            progress.update(storing, completed=done, total=total, visible=True)
-
-        yield fetched, stored
+        yield read
 
 
 @app.command("sync")
@@ -87,13 +82,12 @@ def sync_cmd(
     for done, one in enumerate(chosen):
         now = datetime.now(UTC)  # the edge: the real day bounds the source's dates, as an import's
         try:
-            with sync_progress(one.kind) as (fetched, stored):
+            with sync_progress(one.kind) as read:
                 synced: Synced = sync_source(
                     one,
                     engine=engine,
                     today=now.date(),
-                    fetching=fetched,
-                    progress=stored,
+                    fetching=read,
                     options=importer_options(one.kind, settings),
                 )
         except SyncError as error:

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from bot.domain.segments import match_segment
 from bot.importers.crm import SOURCES, Source
-from bot.importers.csvfile import CsvFile, Progress, Row
+from bot.importers.csvfile import CsvFile, Progress, Row, Table
 from bot.importers.errors import CsvError, ImportResult
 from bot.importers.fields import DateBounds
 from bot.importers.holds import PlanHolds
@@ -79,7 +79,9 @@ class _Lookups:
         return found
 
 
-def _open(path: Path, source: Source | None) -> CsvFile:
+def _open(path: Path | Table, source: Source | None) -> Table:
+    if isinstance(path, Table):  # the rows of a SQL source, in our columns
+        return path
     if source is None:
         return CsvFile(path, required=COLUMNS, optional=OPTIONAL)
     optional = (*OPTIONAL, *source.optional)
@@ -107,7 +109,7 @@ def _values(row: Row, lookups: _Lookups, dates: DateBounds, with_review: bool) -
 
 
 def import_accounts(
-    path: Path,
+    path: Path | Table,
     *,
     engine: Engine,
     today: date,

@@ -1,35 +1,33 @@
-"""Reading a SQL source: the query's result streamed, in chunks, into a CSV file in the importer's columns.
+"""Reading a SQL source: the query's result streamed, a chunk at a time, straight into the importer.
 
-The importer then reads the file exactly as it reads an import, so a sync validates and commits
-like one. Only the result's column names and the rows' lines are kept, to say errors in the
-result's words.
+`ResultRows` is read by the importers through the same interface as a CSV file (`Table`), so a sync
+validates and commits exactly like an import, with no file in between; a "line" is the result's row
+number plus one, and errors name the result's own column names.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import tempfile
-from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Date, bindparam, create_engine, text
 from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 
 from bot.errors import UserFacingError
+from bot.importers.csvfile import Table
+from bot.importers.errors import Problems
+from bot.importers.fields import parse_date
 from bot.plaintext import flatten
 from bot.sync.config import Source
 
 CHUNK = 10_000  # rows fetched at a time: the result is never held whole
-Counter = Callable[[int], None]  # rows fetched so far
+Counter = Callable[[int], None]  # rows read so far
 
 
 class SyncError(UserFacingError):
@@ -39,25 +37,6 @@ class SyncError(UserFacingError):
         self.reason = reason
         self.kind = kind
         super().__init__(f"sync {kind}: {reason}" if kind else reason)
-
-
-@dataclass
-class Fetched:
-    """What was written: the result's own name for each CSV column, and where multi-line rows begin."""
-
-    columns: dict[str, str]  # importer column -> the result's column name
-    rows: int = 0
-    whole: bool = False  # a usage query without :since, run whole
-    # (first CSV line, row number) of each row after one whose values span several lines
-    shifts: list[tuple[int, int]] = field(default_factory=list)
-
-    def row_of(self, line: int) -> int:
-        """The result's row number (1-based) of a CSV line; the header is line 1."""
-        index = bisect_right(self.shifts, (line, math.inf)) - 1
-        if index < 0:
-            return line - 1
-        start, row = self.shifts[index]
-        return row + (line - start)
 
 
 def normalise(name: str) -> str:
@@ -93,29 +72,109 @@ def scrub(message: str, source: Source) -> str:
 
 
 def pick_columns(names: Sequence[str], required: Sequence[str], optional: Sequence[str]) -> dict[str, int]:
-    """The result's index of each importer column it has; a missing required one is an error."""
+    """The result's index of each importer column it has; every missing required one is said at once."""
     index: dict[str, int] = {}
     for position, name in enumerate(names):
         index.setdefault(normalise(name), position)
     missing = [column for column in required if column not in index]
     if missing:
+        said = ", ".join(f'"{column}"' for column in missing)
+        aliases = ", ".join(f"… AS {column}" for column in missing)
         raise SyncError(
-            f'missing column "{missing[0]}" in the query\'s result (it has: {", ".join(names)}); '
-            f"alias it: SELECT … AS {missing[0]}"
+            f"missing column{'s' if len(missing) > 1 else ''} {said} in the query's result "
+            f"(it has: {', '.join(names)}); alias {'them' if len(missing) > 1 else 'it'}: SELECT {aliases}"
         )
     return {column: index[column] for column in (*required, *optional) if column in index}
 
 
-def fetch(
+class _ResultReader:
+    """The result's rows, a chunk at a time, as tuples of text in the importer's columns; `line_num` as a
+    csv reader's (the header is line 1, so row N is line N + 1)."""
+
+    def __init__(
+        self, partitions: Iterator[Sequence[Any]], project: Callable[[Any], tuple[Any, ...]], source: Source
+    ) -> None:
+        self.line_num = 1
+        self.rows = 0
+        self.counter: Counter | None = None
+        self._rows = self._generate(partitions, project, source)
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return self._rows
+
+    def _generate(
+        self, partitions: Iterator[Sequence[Any]], project: Callable[[Any], tuple[Any, ...]], source: Source
+    ) -> Iterator[tuple[str, ...]]:
+        try:
+            for partition in partitions:
+                rows = list(map(project, partition))
+                # Text as the CSV import reads it; most drivers' rows (psycopg's with the loaders below)
+                # are text already, and the check stays in C.
+                if not set(map(type, chain.from_iterable(rows))) <= _TEXT:
+                    rows = [tuple(map(as_text, row)) for row in rows]
+                for row in rows:
+                    self.line_num += 1
+                    yield row
+                self.rows += len(rows)
+                if self.counter is not None:
+                    self.counter(self.rows)
+        except SQLAlchemyError as error:
+            raise SyncError(said_by_source(error, source)) from None
+
+
+_TEXT = {str}
+
+
+class ResultRows(Table):
+    """A query's result, read by the importers as they read a file (bot/importers/csvfile.py `Table`):
+    only the importer's columns, in its order; errors name the result's own column."""
+
+    def __init__(
+        self,
+        source: Source,
+        names: Sequence[str],
+        picked: dict[str, int],
+        partitions: Iterator[Sequence[Any]],
+    ) -> None:
+        self.name = source.shown
+        self.parse_day = parse_date
+        self.header = list(picked)
+        self.shown_header = [names[i] for i in picked.values()]
+        self.header_line = 1
+        self.columns = {column: position for position, column in enumerate(picked)}
+        self.labels = {column: names[i] for column, i in picked.items() if names[i] != column}
+        self.problems = Problems()
+        self.whole = False  # a usage query without :since, run whole
+        getter = itemgetter(*picked.values())
+        project = getter if len(picked) > 1 else (lambda row: (getter(row),))
+        self.result = self.reader = _ResultReader(partitions, project, source)
+
+    def line_of(self, fields: Sequence[str]) -> int:
+        return self.result.line_num
+
+    def bytes_read(self) -> int:
+        return self.result.rows
+
+
+def said_by_source(error: SQLAlchemyError, source: Source) -> str:
+    said = getattr(error, "orig", None) or error
+    first = (str(said).strip().splitlines() or [type(said).__name__])[0]
+    return f"the source said: {scrub(first, source)}"
+
+
+@contextmanager
+def result_rows(
     source: Source,
-    out: IO[str],
     *,
     required: Sequence[str],
     optional: Sequence[str] = (),
     since: date | None = None,
     counter: Counter | None = None,
-) -> Fetched:
-    """Run the source's query and write its rows to `out` as CSV; SyncError (no password in it)."""
+) -> Iterator[ResultRows]:
+    """Run the source's query; its rows, streamed a chunk at a time while the `with` lasts.
+
+    SyncError (no password in it) when the query cannot run or the source fails while it is read.
+    """
     clause = text(source.query)
     wanted = set(clause.compile().params)
     given: dict[str, Any] = {}
@@ -137,22 +196,23 @@ def fetch(
         module = getattr(error, "name", None) or "its driver"
         raise SyncError(f"{source.url.drivername} needs the Python module {module}") from None
     try:
-        with engine.connect() as connection:
+        try:
+            connection = engine.connect()
             _as_text_from_postgresql(connection.connection.dbapi_connection)
             result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(clause)
+        except SQLAlchemyError as error:
+            # Not chained: the driver's exception may carry the URL or the statement's parameters.
+            raise SyncError(said_by_source(error, source)) from None
+        with connection:
             names = list(result.keys())
-            picked = pick_columns(names, required, optional)
-            fetched = Fetched({column: names[i] for column, i in picked.items()})
-            fetched.whole = since is not None and "since" not in wanted
-            _write(result.partitions(CHUNK), picked, out, fetched, counter)
-    except SQLAlchemyError as error:
-        said = getattr(error, "orig", None) or error
-        first = (str(said).strip().splitlines() or [type(said).__name__])[0]
-        # Not chained: the driver's exception may carry the URL or the statement's parameters.
-        raise SyncError(f"the source said: {scrub(first, source)}") from None
+            rows = ResultRows(
+                source, names, pick_columns(names, required, optional), result.partitions(CHUNK)
+            )
+            rows.whole = since is not None and "since" not in wanted
+            rows.result.counter = counter
+            yield rows
     finally:
         engine.dispose()
-    return fetched
 
 
 def _as_text_from_postgresql(dbapi_connection: Any) -> None:
@@ -168,52 +228,3 @@ def _as_text_from_postgresql(dbapi_connection: Any) -> None:
     style = dbapi_connection.execute("SHOW DateStyle").fetchone()
     if style and str(style[0]).upper().startswith("ISO"):
         adapters.register_loader("date", TextLoader)
-
-
-def _write(
-    partitions: Any, picked: dict[str, int], out: IO[str], fetched: Fetched, counter: Counter | None
-) -> None:
-    """Write the rows a chunk at a time, with loops that stay in C where the values allow.
-
-    csv writes str, int, float and date as the import reads them, and None as an empty field; only a
-    chunk holding a Decimal or a datetime is converted value by value.
-    """
-    header = csv.writer(out, lineterminator="\n")
-    header.writerow(list(picked))
-    project = itemgetter(*picked.values())  # a tuple: every kind requires three columns or more
-    line = 2  # of the next row; the header is line 1
-    for partition in partitions:
-        rows = list(map(project, partition))
-        if not set(map(type, chain.from_iterable(rows))) <= _WRITTEN_AS_IS:
-            rows = [tuple(map(as_text, row)) for row in rows]
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        text = buffer.getvalue()
-        out.write(text)
-        if _breaks(text) != len(rows):  # a value spans lines: note where the rows after it begin
-            for fields in rows:
-                fetched.rows += 1
-                breaks = _breaks("".join(f for f in fields if isinstance(f, str)))
-                line += 1 + breaks
-                if breaks:
-                    fetched.shifts.append((line, fetched.rows + 1))
-        else:
-            fetched.rows += len(rows)
-            line += len(rows)
-        if counter is not None:
-            counter(fetched.rows)
-
-
-_WRITTEN_AS_IS = {str, int, float, date, type(None)}
-
-
-def _breaks(text: str) -> int:
-    """Line breaks as a CSV reader counts lines (bot/importers/csvfile.py)."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
-
-
-def temporary_csv(directory: Path | None = None) -> Any:
-    """A named temporary file the importer can open by path, removed afterwards."""
-    return tempfile.NamedTemporaryFile(  # noqa: SIM115 - the caller's `with`
-        "w", suffix=".csv", dir=directory, encoding="utf-8", newline="", delete=True
-    )
