@@ -176,6 +176,7 @@ def import_accounts(
             conn.execute(account.insert(), inserts)
         if updates:  # SET takes the columns the dicts name besides "_id"
             conn.execute(account.update().where(account.c.id == bindparam("_id")), updates)
+        holds.store(conn)
     return ImportResult(
         "accounts",
         file.name,

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Date, bindparam, create_engine, text
+from sqlalchemy import Connection, Date, Engine, TextClause, bindparam, create_engine, text
 from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 
 from bot.errors import UserFacingError
@@ -92,18 +93,26 @@ class _ResultReader:
     csv reader's (the header is line 1, so row N is line N + 1)."""
 
     def __init__(
-        self, partitions: Iterator[Sequence[Any]], project: Callable[[Any], tuple[Any, ...]], source: Source
+        self,
+        partitions: Iterator[Sequence[Any]],
+        project: Callable[[Any], tuple[Any, ...]],
+        source: Source,
+        errors: tuple[type[Exception], ...],
     ) -> None:
         self.line_num = 1
         self.rows = 0
         self.counter: Counter | None = None
-        self._rows = self._generate(partitions, project, source)
+        self._rows = self._generate(partitions, project, source, errors)
 
     def __iter__(self) -> Iterator[tuple[str, ...]]:
         return self._rows
 
     def _generate(
-        self, partitions: Iterator[Sequence[Any]], project: Callable[[Any], tuple[Any, ...]], source: Source
+        self,
+        partitions: Iterator[Sequence[Any]],
+        project: Callable[[Any], tuple[Any, ...]],
+        source: Source,
+        errors: tuple[type[Exception], ...],
     ) -> Iterator[tuple[str, ...]]:
         try:
             for partition in partitions:
@@ -118,7 +127,7 @@ class _ResultReader:
                 self.rows += len(rows)
                 if self.counter is not None:
                     self.counter(self.rows)
-        except SQLAlchemyError as error:
+        except errors as error:
             raise SyncError(said_by_source(error, source)) from None
 
 
@@ -135,6 +144,7 @@ class ResultRows(Table):
         names: Sequence[str],
         picked: dict[str, int],
         partitions: Iterator[Sequence[Any]],
+        errors: tuple[type[Exception], ...] = (SQLAlchemyError,),
     ) -> None:
         self.name = source.shown
         self.parse_day = parse_date
@@ -147,7 +157,7 @@ class ResultRows(Table):
         self.whole = False  # a usage query without :since, run whole
         getter = itemgetter(*picked.values())
         project = getter if len(picked) > 1 else (lambda row: (getter(row),))
-        self.result = self.reader = _ResultReader(partitions, project, source)
+        self.result = self.reader = _ResultReader(partitions, project, source, errors)
 
     def line_of(self, fields: Sequence[str]) -> int:
         return self.result.line_num
@@ -156,7 +166,7 @@ class ResultRows(Table):
         return self.result.rows
 
 
-def said_by_source(error: SQLAlchemyError, source: Source) -> str:
+def said_by_source(error: Exception, source: Source) -> str:
     said = getattr(error, "orig", None) or error
     first = (str(said).strip().splitlines() or [type(said).__name__])[0]
     return f"the source said: {scrub(first, source)}"
@@ -195,19 +205,19 @@ def result_rows(
     except ImportError as error:
         module = getattr(error, "name", None) or "its driver"
         raise SyncError(f"{source.url.drivername} needs the Python module {module}") from None
+    errors = _driver_errors(engine)
     try:
         try:
             connection = engine.connect()
-            _as_text_from_postgresql(connection.connection.dbapi_connection)
-            result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(clause)
-        except SQLAlchemyError as error:
+        except errors as error:
             # Not chained: the driver's exception may carry the URL or the statement's parameters.
             raise SyncError(said_by_source(error, source)) from None
         with connection:
-            names = list(result.keys())
-            rows = ResultRows(
-                source, names, pick_columns(names, required, optional), result.partitions(CHUNK)
-            )
+            try:
+                names, partitions = _execute(connection, clause)
+            except errors as error:
+                raise SyncError(said_by_source(error, source)) from None
+            rows = ResultRows(source, names, pick_columns(names, required, optional), partitions, errors)
             rows.whole = since is not None and "since" not in wanted
             rows.result.counter = counter
             yield rows
@@ -215,13 +225,43 @@ def result_rows(
         engine.dispose()
 
 
+def _driver_errors(engine: Engine) -> tuple[type[Exception], ...]:
+    """What a source may raise: SQLAlchemy's errors, and its driver's own where the rows come from it."""
+    dbapi_error = getattr(getattr(engine.dialect, "loaded_dbapi", None), "Error", None)
+    if isinstance(dbapi_error, type) and issubclass(dbapi_error, Exception):
+        return (SQLAlchemyError, dbapi_error)
+    return (SQLAlchemyError,)
+
+
+def _execute(connection: Connection, clause: TextClause) -> tuple[list[str], Iterator[Sequence[Any]]]:
+    """The result's column names and its rows, a chunk at a time.
+
+    From psycopg, straight from a server-side cursor of the driver: plain tuples made in C, where
+    SQLAlchemy's rows cost about as much as all the rest of a usage sync (docs/benchmarks.md). Any other
+    source through SQLAlchemy's streamed result. Either way `:since` is a bound parameter.
+    """
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    if _is_psycopg(dbapi_connection):
+        _as_text_from_postgresql(dbapi_connection)
+        compiled = clause.compile(dialect=connection.dialect)
+        cursor = dbapi_connection.cursor(name="csm_coach_sync")
+        cursor.itersize = CHUNK
+        cursor.execute(str(compiled), compiled.params)  # a dict, even empty: "%%" is then read as "%"
+        names = [column.name for column in cursor.description or ()]
+        return names, iter(partial(cursor.fetchmany, CHUNK), [])
+    result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(clause)
+    return list(result.keys()), result.partitions(CHUNK)
+
+
+def _is_psycopg(dbapi_connection: Any) -> bool:
+    return type(dbapi_connection).__module__.startswith("psycopg") and hasattr(dbapi_connection, "adapters")
+
+
 def _as_text_from_postgresql(dbapi_connection: Any) -> None:
     """psycopg: NUMERIC (and DATE, when the server writes it as ISO) read as the server's text, which
     the import parses anyway, rather than as objects written back to text: most of the cost of a usage
     sync from PostgreSQL was those steps."""
-    adapters = getattr(dbapi_connection, "adapters", None)
-    if adapters is None or not type(dbapi_connection).__module__.startswith("psycopg"):
-        return
+    adapters = dbapi_connection.adapters
     from psycopg.types.string import TextLoader
 
     adapters.register_loader("numeric", TextLoader)
