@@ -42,7 +42,8 @@ class PlanHolds:
         self.holds: dict[str, Hold] = {}
         self.kept: Counter[Hold] = Counter()
         self.released: dict[str, Hold] = {}  # by this import, to be stored with it
-        done = set(conn.execute(select(released.c.plan_application_id, released.c.external_id)).tuples())
+        query = select(released.c.plan_application_id, released.c.external_id)
+        done = {(plan, account) for plan, account in conn.execute(query)}
         rows = conn.execute(
             select(application.c.id, application.c.applied_at, application.c.moves_json).order_by(
                 application.c.applied_at, application.c.id

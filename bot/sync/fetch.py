@@ -8,14 +8,16 @@ number plus one, and errors name the result's own column names.
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Date, Engine, TextClause, bindparam, create_engine, text
 from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
@@ -212,9 +214,9 @@ def result_rows(
         except errors as error:
             # Not chained: the driver's exception may carry the URL or the statement's parameters.
             raise SyncError(said_by_source(error, source)) from None
-        with connection:
+        with connection, ExitStack() as stack:
             try:
-                names, partitions = _execute(connection, clause)
+                names, partitions = _execute(connection, clause, stack)
             except errors as error:
                 raise SyncError(said_by_source(error, source)) from None
             rows = ResultRows(source, names, pick_columns(names, required, optional), partitions, errors)
@@ -233,12 +235,15 @@ def _driver_errors(engine: Engine) -> tuple[type[Exception], ...]:
     return (SQLAlchemyError,)
 
 
-def _execute(connection: Connection, clause: TextClause) -> tuple[list[str], Iterator[Sequence[Any]]]:
+def _execute(
+    connection: Connection, clause: TextClause, stack: ExitStack
+) -> tuple[list[str], Iterator[Sequence[Any]]]:
     """The result's column names and its rows, a chunk at a time.
 
-    From psycopg, straight from a server-side cursor of the driver: plain tuples made in C, where
-    SQLAlchemy's rows cost about as much as all the rest of a usage sync (docs/benchmarks.md). Any other
-    source through SQLAlchemy's streamed result. Either way `:since` is a bound parameter.
+    From psycopg, straight from a server-side cursor of the driver, fetched a chunk ahead in a thread
+    while the importer checks and stores the last one: plain tuples made in C, where SQLAlchemy's rows
+    cost about as much as all the rest of a usage sync (docs/benchmarks.md, "Sync"). Any other source
+    through SQLAlchemy's streamed result. Either way `:since` is a bound parameter.
     """
     dbapi_connection: Any = connection.connection.dbapi_connection
     if _is_psycopg(dbapi_connection):
@@ -248,9 +253,56 @@ def _execute(connection: Connection, clause: TextClause) -> tuple[list[str], Ite
         cursor.itersize = CHUNK
         cursor.execute(str(compiled), compiled.params)  # a dict, even empty: "%%" is then read as "%"
         names = [column.name for column in cursor.description or ()]
-        return names, iter(partial(cursor.fetchmany, CHUNK), [])
+        ahead = stack.enter_context(_Ahead(partial(cursor.fetchmany, CHUNK)))
+        return names, iter(ahead)
     result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(clause)
     return list(result.keys()), result.partitions(CHUNK)
+
+
+class _Ahead:
+    """Chunks fetched in a thread, at most `depth` ahead of the reader; the driver waits on the network
+    without the GIL, so the source's server works while the rows before are checked and stored."""
+
+    def __init__(self, fetch: Callable[[], Sequence[Any]], depth: int = 2) -> None:
+        self._fetch = fetch
+        self._queue: queue.Queue[Sequence[Any] | BaseException] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="csm-coach-sync-fetch", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()  # the reader stopped (done, or a bad row): the thread ends after its fetch
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                chunk = self._fetch()
+                self._put(chunk)
+                if not chunk:
+                    return
+        except BaseException as error:  # said by the reader, in its own thread
+            self._put(error)
+
+    def _put(self, item: Sequence[Any] | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        while True:
+            item = self._queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
 
 
 def _is_psycopg(dbapi_connection: Any) -> bool:
