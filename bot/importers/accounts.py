@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
 from bot.domain.segments import match_segment
-from bot.importers.crm import SOURCES, Source
+from bot.importers.crm import LABELS, SOURCES, Source
 from bot.importers.csvfile import CsvFile, Progress, Row, Table
 from bot.importers.errors import CsvError, ImportResult
 from bot.importers.fields import DateBounds
@@ -35,7 +35,7 @@ class _Lookups:
     """
 
     def __init__(self, conn: Connection, source: Source | None = None) -> None:
-        self.who = f"this {source.name.capitalize()} user" if source and source.name in SOURCES else "them"
+        self.who = f"this {LABELS[source.name]} user" if source and source.name in SOURCES else "them"
         self.bands = books.list_bands(conn)
         self.segments: dict[str, str | None] = {}
         person = SQLModel.metadata.tables["person"]
