@@ -160,6 +160,10 @@ class Table:
     def is_blank(self, fields: Sequence[str]) -> bool:
         return not any(field.strip() for field in fields)
 
+    def text_of(self, fields: Sequence[Any]) -> Sequence[str]:
+        """A row's fields as text: a file's are already; a query's may be NULL or numbers."""
+        return fields
+
     def width_error(self, line: int, fields: Sequence[str]) -> CsvError:
         hint = " (a value containing a comma needs double quotes)" if len(fields) > self.width else ""
         return self.error(

@@ -93,7 +93,7 @@ class _Reader:
                         raise _Slow
                     seen[slot] = 1
                     append((keys[slot], iso, number))
-            except (_Slow, KeyError, ValueError):
+            except (_Slow, KeyError, ValueError, TypeError):  # TypeError: a query's NULL
                 pass  # handled below, outside the except block, so that a CsvError has no confusing context
             else:
                 return
@@ -109,6 +109,7 @@ class _Reader:
         """Check one row thoroughly: the accepted row, None for a blank line, or CsvError."""
         file = self.file
         line = file.line_of(fields)
+        fields = file.text_of(fields)
         if file.is_blank(fields):
             return None
         file.check_width(line, fields)

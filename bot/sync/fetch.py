@@ -16,14 +16,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from itertools import chain
-from operator import itemgetter
+from operator import itemgetter, length_hint
 from typing import Any, Self
 
 from sqlalchemy import Connection, Date, Engine, TextClause, bindparam, create_engine, text
 from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 
 from bot.errors import UserFacingError
-from bot.importers.csvfile import Table
+from bot.importers.csvfile import Progress, Row, Table
 from bot.importers.errors import Problems
 from bot.importers.fields import parse_date
 from bot.plaintext import flatten
@@ -91,42 +91,56 @@ def pick_columns(names: Sequence[str], required: Sequence[str], optional: Sequen
 
 
 class _ResultReader:
-    """The result's rows, a chunk at a time, as tuples of text in the importer's columns; `line_num` as a
-    csv reader's (the header is line 1, so row N is line N + 1)."""
+    """The result's rows, a chunk at a time, as tuples in the importer's columns; `line_num` as a csv
+    reader's (the header is line 1, so row N is line N + 1).
+
+    The rows are handed on by `chain`, in C: the line is worked out from the chunk's iterator only when
+    asked for (a bad row, the end of a batch), never counted row by row.
+    """
 
     def __init__(
         self,
         partitions: Iterator[Sequence[Any]],
-        project: Callable[[Any], tuple[Any, ...]],
+        project: Callable[[Any], tuple[Any, ...]] | None,
         source: Source,
         errors: tuple[type[Exception], ...],
+        *,
+        text: bool,
     ) -> None:
-        self.line_num = 1
-        self.rows = 0
+        self.rows = 0  # rows handed on so far
         self.counter: Counter | None = None
-        self._rows = self._generate(partitions, project, source, errors)
+        self._start = 1  # the line before the current chunk
+        self._size = 0
+        self._current: Iterator[Any] = iter(())
+        self._rows = chain.from_iterable(self._chunks(partitions, project, source, errors, text))
+
+    @property
+    def line_num(self) -> int:
+        return self._start + self._size - length_hint(self._current)
 
     def __iter__(self) -> Iterator[tuple[str, ...]]:
         return self._rows
 
-    def _generate(
+    def _chunks(
         self,
         partitions: Iterator[Sequence[Any]],
-        project: Callable[[Any], tuple[Any, ...]],
+        project: Callable[[Any], tuple[Any, ...]] | None,
         source: Source,
         errors: tuple[type[Exception], ...],
-    ) -> Iterator[tuple[str, ...]]:
+        text: bool,
+    ) -> Iterator[Iterator[tuple[str, ...]]]:
         try:
             for partition in partitions:
-                rows = list(map(project, partition))
-                # Text as the CSV import reads it; most drivers' rows (psycopg's with the loaders below)
-                # are text already, and the check stays in C.
-                if not set(map(type, chain.from_iterable(rows))) <= _TEXT:
+                rows = list(partition) if project is None else list(map(project, partition))
+                # Text as the CSV import reads it, unless the driver says every column is text (or NULL,
+                # which the importers' careful path reads as an empty field); the check stays in C.
+                if not text and not set(map(type, chain.from_iterable(rows))) <= _TEXT:
                     rows = [tuple(map(as_text, row)) for row in rows]
-                for row in rows:
-                    self.line_num += 1
-                    yield row
+                self._start += self._size
+                self._size = len(rows)
+                self._current = iter(rows)
                 self.rows += len(rows)
+                yield self._current
                 if self.counter is not None:
                     self.counter(self.rows)
         except errors as error:
@@ -147,6 +161,7 @@ class ResultRows(Table):
         picked: dict[str, int],
         partitions: Iterator[Sequence[Any]],
         errors: tuple[type[Exception], ...] = (SQLAlchemyError,),
+        text_columns: Sequence[bool] = (),
     ) -> None:
         self.name = source.shown
         self.parse_day = parse_date
@@ -157,15 +172,31 @@ class ResultRows(Table):
         self.labels = {column: names[i] for column, i in picked.items() if names[i] != column}
         self.problems = Problems()
         self.whole = False  # a usage query without :since, run whole
-        getter = itemgetter(*picked.values())
+        indexes = list(picked.values())
+        getter = itemgetter(*indexes)
         project = getter if len(picked) > 1 else (lambda row: (getter(row),))
-        self.result = self.reader = _ResultReader(partitions, project, source, errors)
+        plain = indexes == list(range(len(names))) and bool(text_columns)  # the driver's own tuples
+        text = bool(text_columns) and all(text_columns[i] for i in indexes)
+        self.result = self.reader = _ResultReader(
+            partitions, None if plain else project, source, errors, text=text
+        )
 
     def line_of(self, fields: Sequence[str]) -> int:
         return self.result.line_num
 
     def bytes_read(self) -> int:
         return self.result.rows
+
+    def text_of(self, fields: Sequence[Any]) -> Sequence[str]:
+        return tuple(map(as_text, fields))
+
+    def is_blank(self, fields: Sequence[Any]) -> bool:
+        return not any(as_text(field).strip() for field in fields)
+
+    def rows(self, progress: Progress | None = None, every: int = 5_000) -> Iterator[Row]:
+        for row in super().rows(progress, every):
+            row.fields = self.text_of(row.fields)
+            yield row
 
 
 def said_by_source(error: Exception, source: Source) -> str:
@@ -216,10 +247,11 @@ def result_rows(
             raise SyncError(said_by_source(error, source)) from None
         with connection, ExitStack() as stack:
             try:
-                names, partitions = _execute(connection, clause, stack)
+                names, partitions, text_columns = _execute(connection, clause, stack)
             except errors as error:
                 raise SyncError(said_by_source(error, source)) from None
-            rows = ResultRows(source, names, pick_columns(names, required, optional), partitions, errors)
+            picked = pick_columns(names, required, optional)
+            rows = ResultRows(source, names, picked, partitions, errors, text_columns)
             rows.whole = since is not None and "since" not in wanted
             rows.result.counter = counter
             yield rows
@@ -237,8 +269,9 @@ def _driver_errors(engine: Engine) -> tuple[type[Exception], ...]:
 
 def _execute(
     connection: Connection, clause: TextClause, stack: ExitStack
-) -> tuple[list[str], Iterator[Sequence[Any]]]:
-    """The result's column names and its rows, a chunk at a time.
+) -> tuple[list[str], Iterator[Sequence[Any]], list[bool]]:
+    """The result's column names, its rows a chunk at a time, and which columns the driver gives as
+    text (or NULL) whatever the row.
 
     From psycopg, straight from a server-side cursor of the driver, fetched a chunk ahead in a thread
     while the importer checks and stores the last one: plain tuples made in C, where SQLAlchemy's rows
@@ -247,16 +280,17 @@ def _execute(
     """
     dbapi_connection: Any = connection.connection.dbapi_connection
     if _is_psycopg(dbapi_connection):
-        _as_text_from_postgresql(dbapi_connection)
+        as_text_oids = _as_text_from_postgresql(dbapi_connection)
         compiled = clause.compile(dialect=connection.dialect)
         cursor = dbapi_connection.cursor(name="csm_coach_sync")
         cursor.itersize = CHUNK
         cursor.execute(str(compiled), compiled.params)  # a dict, even empty: "%%" is then read as "%"
-        names = [column.name for column in cursor.description or ()]
+        description = cursor.description or ()
+        names = [column.name for column in description]
         ahead = stack.enter_context(_Ahead(partial(cursor.fetchmany, CHUNK)))
-        return names, iter(ahead)
+        return names, iter(ahead), [column.type_code in as_text_oids for column in description]
     result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(clause)
-    return list(result.keys()), result.partitions(CHUNK)
+    return list(result.keys()), result.partitions(CHUNK), []
 
 
 class _Ahead:
@@ -309,14 +343,17 @@ def _is_psycopg(dbapi_connection: Any) -> bool:
     return type(dbapi_connection).__module__.startswith("psycopg") and hasattr(dbapi_connection, "adapters")
 
 
-def _as_text_from_postgresql(dbapi_connection: Any) -> None:
+def _as_text_from_postgresql(dbapi_connection: Any) -> set[int]:
     """psycopg: NUMERIC (and DATE, when the server writes it as ISO) read as the server's text, which
     the import parses anyway, rather than as objects written back to text: most of the cost of a usage
-    sync from PostgreSQL was those steps."""
+    sync from PostgreSQL was those steps. The type ids then read as text (or NULL)."""
     adapters = dbapi_connection.adapters
     from psycopg.types.string import TextLoader
 
     adapters.register_loader("numeric", TextLoader)
+    as_text = ["text", "varchar", "bpchar", "name", "numeric"]
     style = dbapi_connection.execute("SHOW DateStyle").fetchone()
     if style and str(style[0]).upper().startswith("ISO"):
         adapters.register_loader("date", TextLoader)
+        as_text.append("date")
+    return {info.oid for info in map(adapters.types.get, as_text) if info is not None}

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
+from bot.importers.accounts import import_accounts
+from bot.importers.team import import_team
 from bot.sync.config import Source
 from bot.sync.fetch import CHUNK, SyncError, as_text, result_rows
+from bot.sync.run import sync_source
+from tests.sync.conftest import WarehouseUrl
+
+TODAY = date(2026, 12, 7)
+TEAM = "slack_user_id,email,name,team,role,timezone\nU001,ana@example.com,Ana,EMEA,csm,Europe/Paris\n"
+ACCOUNTS = "external_id,name,segment,arr,owner,start_date,renewal_date\nA-1,Acme,SMB,1000,U001,2010-01-01,\n"
 
 
 def test_values_are_given_as_the_csv_import_reads_them() -> None:
@@ -63,3 +71,44 @@ def test_every_missing_column_is_named_at_once(tmp_path: Path) -> None:
     assert said.startswith('missing columns "date", "value" in the query')
     assert "(it has: external_id, extra)" in said
     assert "SELECT … AS date, … AS value" in said
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_bad_row_in_a_later_chunk_is_named_by_its_row_whatever_the_types(
+    kind: str, warehouse_url: WarehouseUrl, engine: Engine, tmp_path: Path
+) -> None:
+    """Text columns come from psycopg as they are, NULL included; numbers and dates are made text.
+    A NULL, an unknown account and a repeated day deep in the result are each named by row."""
+    (tmp_path / "team.csv").write_text(TEAM, encoding="utf-8")
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS, encoding="utf-8")
+    import_team(tmp_path / "team.csv", engine=engine)
+    import_accounts(tmp_path / "accounts.csv", engine=engine, today=TODAY)
+    url = warehouse_url(kind)
+    source_engine = create_engine(url)
+    with source_engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS feed"))
+        connection.execute(
+            text("CREATE TABLE feed (n integer, ref varchar(20), day date, used numeric(8, 1))")
+        )
+        rows = [
+            {"n": n, "ref": "A-1", "day": TODAY - timedelta(days=n), "used": n % 7} for n in range(CHUNK + 50)
+        ]
+        rows[CHUNK + 10]["used"] = None
+        rows[CHUNK + 20]["ref"] = "NOBODY"
+        rows[CHUNK + 30]["day"] = rows[CHUNK + 29]["day"]
+        connection.execute(text("INSERT INTO feed VALUES (:n, :ref, :day, :used)"), rows)
+    source_engine.dispose()
+    query = "SELECT ref AS external_id, day AS date, used AS value FROM feed ORDER BY n"
+    for sql in (query, query.replace("ref AS", "n AS extra, ref AS")):  # the driver's tuples, or projected
+        source = Source("usage", make_url(url), sql)
+        with pytest.raises(SyncError) as raised:
+            sync_source(source, engine=engine, today=TODAY)
+        assert str(raised.value).splitlines() == [
+            f"sync usage: row {CHUNK + 11}, column value: empty (expected a number)",
+            f'row {CHUNK + 21}, column external_id: unknown account "NOBODY" '
+            "(not in the accounts; import accounts first)",
+            f'row {CHUNK + 31}, column date: a second row for "A-1" on '
+            f"{rows[CHUNK + 29]['day'].isoformat()} (one row per account and day)",
+        ]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM usage")).scalar_one() == 0
