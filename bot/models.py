@@ -274,6 +274,21 @@ class PlanApplication(SQLModel, table=True):
     moves_json: str  # [{"account_id", "external_id", "segment", "arr", "from", "to"}, …]
 
 
+class PlanHoldRelease(SQLModel, table=True):
+    """An account whose source has agreed with a plan's move (or named a third owner): from then on the
+    source wins, so a later return to the old owner is a real change, not the CRM lagging behind."""
+
+    __tablename__ = "plan_hold_release"
+    __table_args__ = (
+        UniqueConstraint("plan_application_id", "external_id", name="uq_plan_hold_release_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_application_id: int = Field(foreign_key="plan_application.id")
+    external_id: str = Field(max_length=200)
+    released_on: date
+
+
 class ApiToken(SQLModel, table=True):
     """A bearer token of the ingestion API, kept only as the SHA-256 of its text."""
 
@@ -294,14 +309,25 @@ class SyncState(StrEnum):
 
 
 class SyncRun(SQLModel, table=True):
-    """The clock's daily sync of one source on one UTC day: claimed once, whatever the number of clocks,
-    and its failure kept so the morning posts can say it."""
+    """One sync of one source: the clock's daily one, claimed once per UTC day whatever the number of
+    clocks, or a `csm-coach sync` by hand (any number a day); the latest one's failure is what the
+    morning posts say."""
 
     __tablename__ = "sync_run"
-    __table_args__ = (UniqueConstraint("source", "run_date", name="uq_sync_run_once"),)
+    __table_args__ = (
+        Index(
+            "uq_sync_run_once",
+            "source",
+            "run_date",
+            unique=True,
+            sqlite_where=text("started_by = 'clock'"),
+            postgresql_where=text("started_by = 'clock'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=16)  # "team", "accounts" or "usage"
+    started_by: str = Field(default="clock", max_length=16)  # "clock", or "command" for `csm-coach sync`
     run_date: date  # UTC
     state: SyncState = Field(sa_type=_as_text(SyncState, 16))
     started_at: datetime = Field(sa_type=DateTime(timezone=True))
