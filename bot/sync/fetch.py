@@ -75,18 +75,26 @@ def scrub(message: str, source: Source) -> str:
 
 
 def pick_columns(names: Sequence[str], required: Sequence[str], optional: Sequence[str]) -> dict[str, int]:
-    """The result's index of each importer column it has; every missing required one is said at once."""
+    """The result's index of each importer column it has; every column given twice and every missing
+    one is said, in one error."""
     index: dict[str, int] = {}
+    problems = []
     for position, name in enumerate(names):
-        index.setdefault(normalise(name), position)
+        column = normalise(name)
+        if column in index and column in (*required, *optional):
+            first = names[index[column]]
+            problems.append(f'the query\'s result has column "{column}" twice ("{first}" and "{name}")')
+        index.setdefault(column, position)
     missing = [column for column in required if column not in index]
     if missing:
         said = ", ".join(f'"{column}"' for column in missing)
         aliases = ", ".join(f"… AS {column}" for column in missing)
-        raise SyncError(
+        problems.append(
             f"missing column{'s' if len(missing) > 1 else ''} {said} in the query's result "
             f"(it has: {', '.join(names)}); alias {'them' if len(missing) > 1 else 'it'}: SELECT {aliases}"
         )
+    if problems:
+        raise SyncError("\n".join(problems))
     return {column: index[column] for column in (*required, *optional) if column in index}
 
 

@@ -112,3 +112,16 @@ def test_a_bad_row_in_a_later_chunk_is_named_by_its_row_whatever_the_types(
         ]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM usage")).scalar_one() == 0
+
+
+def test_a_column_given_twice_is_said_with_the_missing_ones(tmp_path: Path) -> None:
+    source = sqlite_source(
+        tmp_path, "SELECT ref AS external_id, n AS Value, extra AS value FROM t", [("A", "x", 1)]
+    )
+    with pytest.raises(SyncError) as raised, result_rows(source, required=("external_id", "date", "value")):
+        pass
+    assert (
+        str(raised.value).splitlines()[0]
+        == 'the query\'s result has column "value" twice ("Value" and "value")'
+    )
+    assert str(raised.value).splitlines()[1].startswith('missing column "date" in the query\'s result')
