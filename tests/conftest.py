@@ -97,3 +97,13 @@ def slack() -> Iterator[SlackStandIn]:
     """The running Slack Web API stand-in (also the target of response_urls); the app's SLACK_API_URL."""
     with SlackStandIn() as stand_in:
         yield stand_in
+
+
+PROCESS_FIXTURES = frozenset({"serve_process", "cli_process"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts `csm-coach` as a process (`serve_process`, `cli_process`) is marked `process`."""
+    for item in items:
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.process)
