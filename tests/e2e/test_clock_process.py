@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -19,6 +20,8 @@ from bot.models import Delivery, DeliveryStatus
 from tests.support import company
 from tests.support.processes import EVERY_DAY, Cli
 from tests.support.slack_standin import SlackStandIn
+
+pytestmark = pytest.mark.process  # `clock` runs until SIGTERM stops it
 
 RECIPIENTS = company.RECIPIENTS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
