@@ -89,7 +89,7 @@ def fire_the_round_in_two_clocks(
     while time.time() < deadline and len(slack.calls("chat.postMessage")) < len(RECIPIENTS):
         assert all(c.poll() is None for c in clocks), "a clock process died"
         time.sleep(0.5)
-    time.sleep(3)  # anything doubled, and the other clock's round, would have come by now
+    slack.quiet(3)  # anything doubled, and the other clock's round, would have come by now
     assert all(c.poll() is None for c in clocks), "a clock process died"
     cli.stop_all()
     said = [c.stdout.read() if c.stdout else "" for c in clocks]

@@ -116,6 +116,8 @@ class InProcessApp(signing.AppClient):
         with environment(env):  # Bolt reads SLACK_* from the environment while it is built
             self.bolt = create_app(self.settings, engine=self.engine)
         self.asgi = create_asgi(self.settings, engine=self.engine, bolt=self.bolt)
+        self._in_flight = 0
+        self._count_listener_work()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
@@ -142,8 +144,37 @@ class InProcessApp(signing.AppClient):
         )
         self._stopped = False
 
+    def _count_listener_work(self) -> None:
+        """Count the work Bolt queues for its listener threads (a lazy listener, after the ack)."""
+        executor = self.bolt.listener_runner.listener_executor
+        submit = executor.submit
+
+        def counted(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            with _lock:
+                self._in_flight += 1
+            try:
+                future = submit(fn, *args, **kwargs)
+            except BaseException:
+                self._finished()
+                raise
+            future.add_done_callback(lambda _: self._finished())
+            return future
+
+        executor.submit = counted  # type: ignore[method-assign]
+        self._executor = executor
+
+    def _finished(self) -> None:
+        with _lock:
+            self._in_flight -= 1
+
+    def busy(self) -> bool:
+        """Has the app work in flight (listener work queued or running)?"""
+        with _lock:
+            return self._in_flight > 0
+
     def start(self, timeout: float) -> None:
         self.capture.attach()
+        self.slack.track(self.busy)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
@@ -176,14 +207,14 @@ class InProcessApp(signing.AppClient):
             if self._thread.is_alive():
                 self._thread.join(STOP_TIMEOUT)
             self._socket.close()
-            executor = getattr(self.bolt.listener_runner.lazy_listener_runner, "executor", None)
-            if executor is not None:
-                executor.shutdown(wait=False, cancel_futures=True)
-                deadline = time.monotonic() + STOP_TIMEOUT
-                for thread in list(getattr(executor, "_threads", ())):
-                    thread.join(max(0.0, deadline - time.monotonic()))
+            executor = self._executor
+            executor.shutdown(wait=False, cancel_futures=True)
+            deadline = time.monotonic() + STOP_TIMEOUT
+            for thread in list(getattr(executor, "_threads", ())):
+                thread.join(max(0.0, deadline - time.monotonic()))
             self.engine.dispose()
         finally:
+            self.slack.untrack(self.busy)
             self.capture.detach()
 
 
