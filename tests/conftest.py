@@ -14,7 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # An xdist worker starts with COLUMNS=80 and LINES=24 in its environment, which a terminal never
+    # had: the CLI's consoles, made at import, would keep that width whatever a test's run says.
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
+from sqlalchemy import Engine, create_engine, make_url, text  # noqa: E402
 from sqlmodel import Session
 
 from bot.config import Settings

@@ -238,7 +238,9 @@ class InProcessCli(Cli):
             runner.isolation() as (_, _, output),
             mock.patch("sys.argv", ["csm-coach", *args]),
         ):
-            # The consoles read the terminal's width and colours from the environment when made.
+            # The consoles read the terminal's width and colours from the environment when made:
+            # made again here, as a new process would, and put back as they were afterwards.
+            saved = [(c, dict(c.__dict__)) for c in (common.console, common.errors)]
             common.console.__init__(emoji=False)  # type: ignore[misc]
             common.errors.__init__(stderr=True, emoji=False)  # type: ignore[misc]
             get_settings.cache_clear()
@@ -262,9 +264,10 @@ class InProcessCli(Cli):
                 with contextlib.suppress(Exception):
                     sys.stdout.flush()
                     sys.stderr.flush()
+                for console, state in saved:
+                    console.__dict__.clear()
+                    console.__dict__.update(state)
             text = output.getvalue().decode("utf-8", "replace")
-        common.console.__init__(emoji=False)  # type: ignore[misc]
-        common.errors.__init__(stderr=True, emoji=False)  # type: ignore[misc]
         return subprocess.CompletedProcess(["csm-coach", *args], code, text, None)
 
 
