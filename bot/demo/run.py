@@ -25,6 +25,7 @@ from bot.outbox.outgoing import MorningDm
 from bot.plaintext import plural
 from bot.services import books, teams
 from bot.slack.answers import myload, teamload
+from bot.slack.interactions import SlashCommand
 
 
 def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, holiday: bool = False) -> None:
@@ -140,7 +141,7 @@ def show(
 ) -> None:
     name = "/myload" if command is myload else "/teamload"
     message = command.answer(
-        {"command": name, "user_id": person.slack_user_id, "text": ""},
+        SlashCommand(command=name, user_id=person.slack_user_id, text="", channel_id="", channel_name=""),
         session=session,
         settings=settings,
         now=now,
