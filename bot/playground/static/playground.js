@@ -182,7 +182,11 @@ function blockNode(block, where) {
 function blocksNode(blocks, where, fallback) {
   const node = el("div", { class: "blocks" });
   if (!blocks || !blocks.length) node.append(mrkdwn(fallback || ""));
-  for (const block of blocks || []) node.append(blockNode(block, where));
+  for (const block of blocks || []) {
+    const drawn = blockNode(block, where);
+    if (block.block_id) drawn.setAttribute("data-block-id", block.block_id);
+    node.append(drawn);
+  }
   return node;
 }
 
