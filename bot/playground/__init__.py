@@ -1,5 +1,5 @@
 """`csm-coach playground`: a web page on 127.0.0.1 that plays Slack's part, so a person can try csm-coach
-before anyone installs an app (SPEC §2b).
+before anyone installs an app.
 
 - `workspace`: what the make-believe workspace holds (people, channels, posts, modals, App Home) and its
   Web API methods, answered as Slack answers them;
