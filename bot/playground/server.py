@@ -41,7 +41,7 @@ from bot.db import get_engine, migrate, request_engine, session_scope
 from bot.errors import CannotStart
 from bot.models import Person, Role, Team
 from bot.playground import requests as slack
-from bot.playground.workspace import Channel, Hook, Json, Member, Post, SlackError, Workspace
+from bot.playground.workspace import Channel, Hook, Json, Member, Post, SlackError, Workspace, with_ids
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,9 @@ async def command(request: Request) -> Json:
             user, channel.id, f"`{name}` is not a valid command. The app has {', '.join(SLASH_COMMANDS)}."
         )
         return {}
-    key, url = playground.response_url(Hook(user=user, channel=channel.id, post_ts=None, ephemeral=True))
+    # The answer's place is taken now: what comes to the response_url before the ack replaces it there.
+    answer_ts = workspace.next_ts()
+    _, url = playground.response_url(Hook(user=user, channel=channel.id, post_ts=answer_ts, ephemeral=True))
     body = slack.slash_command(
         command=name,
         text=text.strip(),
@@ -321,20 +323,22 @@ async def command(request: Request) -> Json:
         workspace.slackbot_says(user, channel.id, _failed(name, answer))
         return {}
     said = answer.body or {}
-    if said.get("text") or said.get("blocks"):
+    early = workspace.early.pop((channel.id, answer_ts), None)
+    if early is not None:
+        workspace.add_post(
+            Post(ts=answer_ts, channel=channel.id, text=early[0], blocks=early[1], only_for=user, edited=True)
+        )
+    elif said.get("text") or said.get("blocks"):
         public = said.get("response_type") == "in_channel"
-        from bot.playground.workspace import with_ids
-
-        post = workspace.add_post(
+        workspace.add_post(
             Post(
-                ts=workspace.next_ts(),
+                ts=answer_ts,
                 channel=channel.id,
                 text=str(said.get("text") or ""),
                 blocks=with_ids(said.get("blocks") or []),
                 only_for=None if public else user,
             )
         )
-        workspace.hooks[key] = Hook(user=user, channel=channel.id, post_ts=post.ts, ephemeral=not public)
     return {}
 
 

@@ -136,6 +136,8 @@ class Workspace:
         self.modals: dict[str, list[OpenView]] = {}  # per user: the stack, top last
         self.homes: dict[str, OpenView] = {}
         self.hooks: dict[str, Hook] = {}
+        # A command's answer that came to its response_url, replacing the ack's, before the ack was in.
+        self.early: dict[tuple[str, str], tuple[str, list[Json]]] = {}
         self.triggers: dict[str, tuple[str, float]] = {}  # trigger_id -> (user, issued at)
         self._ts = itertools.count(int(time.time()) * 1_000_000)
         self._views = itertools.count(1)
@@ -261,7 +263,12 @@ class Workspace:
             self.bump()
             return
         if params.get("replace_original") in (True, "true") and hook.post_ts:
-            post = self.find_post(hook.channel, hook.post_ts)
+            try:
+                post = self.find_post(hook.channel, hook.post_ts)
+            except SlackError:
+                # The command's ack is still on its way back: its answer replaces it on arrival.
+                self.early[(hook.channel, hook.post_ts)] = (text, list(blocks))
+                return
             post.text, post.blocks, post.edited = text, list(blocks), True
             self.bump()
             return
