@@ -122,6 +122,7 @@ def test_the_morning_round_posts_the_dm_and_the_team_post(
     expect(page.get_by_role("log", name="Messages").get_by_role("article").first).to_contain_text(
         "Usage drops"
     )
+    expect(page.get_by_role("tablist")).to_be_hidden()  # a channel has no Home tab
 
 
 def test_reached_out_updates_the_message_in_place(page: Any, playground: str, database_url: str) -> None:
