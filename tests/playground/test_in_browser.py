@@ -248,6 +248,9 @@ def test_app_home_shows_the_book(page: Any, playground: str, database_url: str) 
     home = page.get_by_role("region", name="Home")
     expect(home.locator(".block").first).to_be_visible()
     expect(home).to_contain_text("accounts")
+    expect(page.get_by_role("textbox", name="Command")).to_be_hidden()  # App Home takes no commands
+    page.get_by_role("tab", name="Messages").click()
+    expect(page.get_by_role("textbox", name="Command")).to_be_visible()
 
 
 HOSTILE_PERSON = 'Mallory <img src=x onerror="window.__pwned=1">'
