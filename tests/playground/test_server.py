@@ -166,3 +166,33 @@ def test_an_unsigned_request_to_slack_events_is_still_refused(playground: str) -
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 401
+
+
+def test_the_verb_loads_the_demo_on_an_empty_database_and_serves_the_page(tmp_path: Path) -> None:
+    """`csm-coach playground` as a person runs it: a process of its own, on a fresh SQLite file."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/p.db"}
+    process = subprocess.Popen(
+        [str(csm_coach_executable()), "playground", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        said = []
+        for line in process.stdout:
+            said.append(line)
+            if "The playground is on" in line:
+                break
+        assert "loading the demo company" in "".join(said), said
+        url = said[-1].split("The playground is on ", 1)[1].split()[0]
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url, timeout=30) as page:
+            assert b'<label for="viewing-as">Viewing as</label>' in page.read()
+        people = state(url, "")["people"]
+        assert isinstance(people, list) and len(people) > 10  # the demo company's roster
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
