@@ -36,7 +36,7 @@ from bot.importers.accounts import import_accounts
 from bot.importers.team import import_team
 from bot.importers.usage import import_usage
 from bot.models import Account, Person, Team, Usage
-from bot.services.usage import Detection, detect
+from bot.services.usage import Detection, Medians, detect
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DATA = REPO / "bench-data"  # gitignored
@@ -118,8 +118,12 @@ def run_detect(engine: Engine, today: date, team_id: int | None = None) -> Detec
 
 def run_round(engine: Engine, today: date, team_ids: list[int | None]) -> Detection:
     """Every team's detection in one session, as a morning round of all teams runs them."""
+    medians = Medians()
     with Session(engine) as session:
-        found = [detect(session=session, today=today, rules=RULES, team_id=team_id) for team_id in team_ids]
+        found = [
+            detect(session=session, today=today, rules=RULES, team_id=team_id, medians=medians)
+            for team_id in team_ids
+        ]
     return found[-1]
 
 

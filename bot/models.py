@@ -155,31 +155,14 @@ class DeliveryStatus(StrEnum):
 
 
 class DeliveryKind(StrEnum):
-    """What a delivery is; a plan's handoff DMs have a kind of their own, see `plan_handoff_kind`."""
+    """What a delivery row is; `bot.outbox.outgoing` maps its typed keys to and from these.
+
+    A plan's handoff DMs are stored under a kind of their own per application ("plan-<id>").
+    """
 
     CHANNEL_POST = "channel_post"
     DM = "dm"  # the morning DM
     WEEKLY_DM = "weekly_dm"  # a manager's week, keyed by the week's Monday
-
-
-PLAN_HANDOFF_PREFIX = "plan-"
-
-
-def plan_handoff_kind(application_id: int) -> str:
-    """The kind of an applied plan's handoff DMs: "plan-<application id>".
-
-    A string rather than a DeliveryKind member plus a column for the id: the id belongs in the once-only
-    key (kind, recipient, local date), so that a CSM concerned by two plans applied the same day gets
-    both DMs; a column of its own would change that unique index and the rows already written. Their
-    local date is the day the plan was applied, fixed with it: the key is once per application and CSM.
-    """
-    return f"{PLAN_HANDOFF_PREFIX}{application_id}"
-
-
-def handoff_application(kind: str) -> int | None:
-    """The application id of a handoff DM's kind; None for any other kind."""
-    number = kind.removeprefix(PLAN_HANDOFF_PREFIX)
-    return int(number) if number != kind and number.isascii() and number.isdigit() else None
 
 
 # A channel post is one per team (two teams may share a channel); any other message is one per
@@ -189,7 +172,7 @@ _NOT_POST = text(f"kind <> '{DeliveryKind.CHANNEL_POST}'")
 
 
 class Delivery(SQLModel, table=True):
-    """One message of the morning round, claimed before it is sent so it goes out once."""
+    """One message of the outbox, claimed before it is sent so it goes out once (bot.outbox)."""
 
     __table_args__ = (
         Index(
@@ -213,7 +196,7 @@ class Delivery(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=32)  # a DeliveryKind, or plan_handoff_kind(application id)
+    kind: str = Field(max_length=32)  # a DeliveryKind, or "plan-<application id>" (bot.outbox)
     recipient: str = Field(max_length=32)  # channel id or Slack user id
     local_date: date
     team_id: int | None = Field(default=None, foreign_key="team.id")
@@ -313,6 +296,21 @@ class PlanApplication(SQLModel, table=True):
     moves_json: str  # [{"account_id", "external_id", "segment", "arr", "from", "to"}, …]
 
 
+class PlanHoldRelease(SQLModel, table=True):
+    """An account whose source has agreed with a plan's move (or named a third owner): from then on the
+    source wins, so a later return to the old owner is a real change, not the CRM lagging behind."""
+
+    __tablename__ = "plan_hold_release"
+    __table_args__ = (
+        UniqueConstraint("plan_application_id", "external_id", name="uq_plan_hold_release_once"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_application_id: int = Field(foreign_key="plan_application.id")
+    external_id: str = Field(max_length=200)
+    released_on: date
+
+
 class ApiToken(SQLModel, table=True):
     """A bearer token of the ingestion API, kept only as the SHA-256 of its text."""
 
@@ -333,14 +331,25 @@ class SyncState(StrEnum):
 
 
 class SyncRun(SQLModel, table=True):
-    """The clock's daily sync of one source on one UTC day: claimed once, whatever the number of clocks,
-    and its failure kept so the morning posts can say it."""
+    """One sync of one source: the clock's daily one, claimed once per UTC day whatever the number of
+    clocks, or a `csm-coach sync` by hand (any number a day); the latest one's failure is what the
+    morning posts say."""
 
     __tablename__ = "sync_run"
-    __table_args__ = (UniqueConstraint("source", "run_date", name="uq_sync_run_once"),)
+    __table_args__ = (
+        Index(
+            "uq_sync_run_once",
+            "source",
+            "run_date",
+            unique=True,
+            sqlite_where=text("started_by = 'clock'"),
+            postgresql_where=text("started_by = 'clock'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=16)  # "team", "accounts" or "usage"
+    started_by: str = Field(default="clock", max_length=16)  # "clock", or "command" for `csm-coach sync`
     run_date: date  # UTC
     state: SyncState = Field(sa_type=_as_text(SyncState, 16))
     started_at: datetime = Field(sa_type=DateTime(timezone=True))

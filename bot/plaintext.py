@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 
 # CSI (ESC [ … final), OSC (ESC ] … BEL or ST), and the two-character escapes; C1's CSI too.
 _TERMINAL_SEQUENCE = re.compile(
@@ -107,3 +108,13 @@ def _without_formatting(text: str) -> str:
 def plural(n: int, word: str, many: str | None = None) -> str:
     """`n` and the word, in the plural unless n is 1: "1 day", "2 days", "1,204 accounts"."""
     return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def percent(share: float | Fraction, *, places: int = 1) -> str:
+    """A share in words: 0.3 → "30%", 0.125 → "12.5%"; at most `places` decimals, none when whole.
+
+    A Fraction (a book's load) is rounded exactly, half to even, before it becomes a float.
+    """
+    # One expression in two branches, so that each keeps its type: a Fraction stays exact.
+    hundredths = round(share * 100, places) if isinstance(share, Fraction) else round(share * 100, places)
+    return f"{float(hundredths):g}%"

@@ -2,7 +2,8 @@
 
 With DATABASE_URL pointing at PostgreSQL (as `.ci/run` does on its second pass) every test runs
 there, on a schema migrated once and emptied between tests; otherwise each test gets its own
-SQLite file.
+SQLite file. Under pytest-xdist (`-n N`) each worker has its own PostgreSQL database, named after
+DATABASE_URL's with the worker's id (`csm_coach_ci_gw0` …), created if missing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # An xdist worker starts with COLUMNS=80 and LINES=24 in its environment, which a terminal never
+    # had: the CLI's consoles, made at import, would keep that width whatever a test's run says.
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
+from sqlalchemy import Engine, create_engine, make_url, text  # noqa: E402
 from sqlmodel import Session
 
 from bot.config import Settings
@@ -37,11 +45,39 @@ DATA_TABLES = (
 )
 
 
+_made: set[str] = set()
+
+
 def database_url_under_test() -> str | None:
     raw = os.environ.get("DATABASE_URL")
     if not raw or raw.startswith("sqlite"):
         return None
-    return Settings(database_url=raw).database_url
+    url = Settings(database_url=raw).database_url
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    return _worker_database(url, worker)
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """`<database>_<worker>` beside the database of `url`, created (through that one) if missing."""
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    rendered = own.render_as_string(hide_password=False)
+    if rendered in _made:
+        return rendered
+    server = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            ).first()
+            if exists is None:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        server.dispose()
+    _made.add(rendered)
+    return rendered
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +134,13 @@ def slack() -> Iterator[SlackStandIn]:
     """The running Slack Web API stand-in (also the target of response_urls); the app's SLACK_API_URL."""
     with SlackStandIn() as stand_in:
         yield stand_in
+
+
+PROCESS_FIXTURES = frozenset({"serve_process", "cli_process"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts `csm-coach` as a process (`serve_process`, `cli_process`) is marked `process`."""
+    for item in items:
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.process)

@@ -16,7 +16,7 @@ from bot.logs import configure_logging
 
 # isort: off
 # Each module registers its verbs on `app` when imported, in the order `--help` lists them.
-from bot.cli import processes, rounds, imports, sync, demo, tokens  # noqa: E402, F401
+from bot.cli import processes, rounds, imports, sync, demo, playground, tokens  # noqa: E402, F401
 # isort: on
 
 __all__ = ["app", "main"]

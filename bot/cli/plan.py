@@ -19,10 +19,10 @@ from sqlalchemy import Engine
 from bot.cli.common import as_text
 from bot.config import Settings
 from bot.db import session_scope
-from bot.domain.plan import PACE_DAYS, percent
+from bot.domain.plan import PACE_DAYS
 from bot.errors import UserFacingError
 from bot.models import Team
-from bot.plaintext import plural
+from bot.plaintext import percent, plural
 from bot.services import localtime, teams
 from bot.services import plan as plans
 from bot.slack.blocks.common import money
@@ -43,11 +43,11 @@ def headcount(tp: plans.TeamPlan) -> str:
     if not plan.fits:
         needs = ", ".join(plural(n, f"more {tp.label(s)} CSM") for s, n in sorted(plan.hires.items()))
         return (
-            f"The books cannot all fit within band: {percent(plan.overload_left)}% of a full book is left "
-            f"over the top. The team needs {needs}."
+            f"The books cannot all fit within band: {percent(plan.overload_left, places=0)} of a full book "
+            f"is left over the top. The team needs {needs}."
             + "".join(f" Nobody with room owns {tp.label(s)} accounts." for s in tp.without_taker())
         )
-    room = f"The team fits, with {percent(plan.room_left())}% of a full book of room left"
+    room = f"The team fits, with {percent(plan.room_left(), places=0)} of a full book of room left"
     if tp.runs_out_on is None:
         return f"{room}; no new accounts in the last {PACE_DAYS} days."
     pace = sum(tp.new_accounts.values())
@@ -65,8 +65,8 @@ def print_plan(console: Console, tp: plans.TeamPlan) -> None:
         loads.add_row(
             as_text(tp.people[key].name),
             as_text(key),
-            f"{percent(plan.before[key])}%",
-            f"{percent(plan.after[key])}%",
+            f"{percent(plan.before[key], places=0)}",
+            f"{percent(plan.after[key], places=0)}",
         )
     console.print(loads)
     if plan.moves:

@@ -76,7 +76,9 @@ def run() -> None:
     bolt = create_app(settings, engine=requests)
     stopper = Stopper()
     sync_config = configured(settings, cwd=Path.cwd())
-    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper, sync_config=sync_config)
+    scheduler = configure_scheduler(
+        BackgroundScheduler(), engine, settings, stopper, sync_config=sync_config
+    ).scheduler
     handler = SocketModeHandler(bolt, settings.secret("slack_app_token"), concurrency=SOCKET_MODE_THREADS)
     stopper.install()
     scheduler.start()
@@ -102,7 +104,9 @@ def clock() -> None:
     engine = ready_engine(settings)
     stopper = Stopper()
     sync_config = configured(settings, cwd=Path.cwd())
-    scheduler = configure_scheduler(BackgroundScheduler(), engine, settings, stopper, sync_config=sync_config)
+    scheduler = configure_scheduler(
+        BackgroundScheduler(), engine, settings, stopper, sync_config=sync_config
+    ).scheduler
     for job in scheduler.get_jobs():
         say(f"{job.name}: {job.trigger}")
     stopper.install()

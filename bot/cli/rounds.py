@@ -92,7 +92,7 @@ def weekly_digest(
     summary = weekly_round(
         engine=engine, client=client, now=now, settings=settings, team_name=team, force=True
     )
-    say(summary.line("The manager's week"))
+    say(summary.line())
     if summary.outcomes["failed"] or summary.outcomes["refused"]:
         raise typer.Exit(code=3)
 

@@ -16,6 +16,7 @@ from bot.cli.apps import app
 from bot.cli.common import errors, ready_engine, say
 from bot.config import Settings, get_settings
 from bot.errors import CannotStart
+from bot.services import sync_runs
 from bot.services.freshness import settle
 from bot.sync.config import DEFAULT_FILE, Source, config_path, load_sources
 from bot.sync.fetch import SyncError
@@ -40,8 +41,8 @@ def configured_sources(settings: Settings, *, cwd: Path) -> dict[str, Source]:
 
 
 @contextmanager
-def sync_progress(kind: str) -> Iterator[tuple[Callable[[int], None], Callable[[int, int], None]]]:
-    """Two bars on a terminal (rows fetched, then the rows checked and stored); nothing otherwise."""
+def sync_progress(kind: str) -> Iterator[Callable[[int], None]]:
+    """A bar on a terminal counting the rows read, checked and stored as they stream; nothing otherwise."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -51,17 +52,12 @@ def sync_progress(kind: str) -> Iterator[tuple[Callable[[int], None], Callable[[
         transient=True,
         disable=not errors.is_terminal,
     ) as progress:
-        fetching = progress.add_task(f"sync {kind}: fetching rows", total=None)
-        storing = progress.add_task(f"sync {kind}: checking and storing (bytes)", total=None, visible=False)
+        reading = progress.add_task(f"sync {kind}: rows read and checked", total=None)
 
-        def fetched(rows: int) -> None:
-            progress.update(fetching, completed=rows)
+        def read(rows: int) -> None:
+            progress.update(reading, completed=rows)
 
-        def stored(done: int, total: int) -> None:
-            progress.update(fetching, visible=False)
-            progress.update(storing, completed=done, total=total, visible=True)
-
-        yield fetched, stored
+        yield read
 
 
 @app.command("sync")
@@ -86,22 +82,36 @@ def sync_cmd(
     engine = ready_engine(settings)
     for done, one in enumerate(chosen):
         now = datetime.now(UTC)  # the edge: the real day bounds the source's dates, as an import's
+        # Recorded beside the clock's daily run, not in its place: a success clears the "sync failed"
+        # line of the next posts, and the clock still runs its own sync at SYNC_TIME.
+        run_id = sync_runs.begin_by_hand(engine=engine, source=one.kind, now=now)
         try:
-            with sync_progress(one.kind) as (fetched, stored):
+            with sync_progress(one.kind) as read:
                 synced: Synced = sync_source(
                     one,
                     engine=engine,
                     today=now.date(),
-                    fetching=fetched,
-                    progress=stored,
+                    fetching=read,
                     options=importer_options(one.kind, settings),
                 )
         except SyncError as error:
+            sync_runs.finish_by_hand(engine=engine, run_id=run_id, now=datetime.now(UTC), error=error.reason)
             say(f"csm-coach: {error}", to=errors)
             left = [later.kind for later in chosen[done + 1 :]]
             if left:
                 say(f"Not synced, as the sync stops at the first failure: {', '.join(left)}.", to=errors)
             raise typer.Exit(1) from None
-        say(synced.summary())
+        except Exception:
+            reason = "an unexpected error (csm-coach sync by hand printed it)"
+            sync_runs.finish_by_hand(engine=engine, run_id=run_id, now=datetime.now(UTC), error=reason)
+            raise
+        except BaseException:  # stopped by hand (Ctrl-C): nothing was written, so nothing to say
+            sync_runs.forget_by_hand(engine=engine, run_id=run_id)
+            raise
+        summary = synced.summary()
+        sync_runs.finish_by_hand(
+            engine=engine, run_id=run_id, now=datetime.now(UTC), error=None, summary=summary
+        )
+        say(summary)
         for line in settle(one.kind, engine=engine, now=now, settings=settings):
             say(line)

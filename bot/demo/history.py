@@ -15,7 +15,7 @@ from bot.demo.company import Episode
 from bot.domain.week import LIFT_TO_DAYS
 from bot.models import Account, Alert, Person
 from bot.services import alerts, teams
-from bot.services.usage import MedianMemo, detect
+from bot.services.usage import Medians, detect
 
 
 def live_history(
@@ -34,11 +34,13 @@ def live_history(
 
 
 def _morning(engine: Engine, day: date, episodes: dict[str, Episode], *, settings: Settings) -> int:
-    memo: MedianMemo = {}
+    medians = Medians()
     decline_rules = settings.decline_rules()
     with session_scope(engine) as session:
         for team in teams.all_teams(session=session):
-            detection = detect(session=session, today=day, rules=decline_rules, team_id=team.id, memo=memo)
+            detection = detect(
+                session=session, today=day, rules=decline_rules, team_id=team.id, medians=medians
+            )
             alerts.refresh(session=session, detection=detection)
         # Yesterday's (or Friday's) alerts of the episodes get their CSM's answer this morning.
         rows = session.exec(

@@ -22,11 +22,13 @@ from bot.demo.build import FlagCounts, build_company, flag_counts
 from bot.demo.history import live_history
 from bot.domain.bands import Verdict
 from bot.jobs import weekly
-from bot.jobs.compose import TeamPlan, plan_round
-from bot.models import DeliveryKind, Person, Role
+from bot.jobs.compose import RoundPlan, plan_round
+from bot.models import Person, Role
+from bot.outbox.outgoing import MorningDm
 from bot.plaintext import plural
 from bot.services import books, teams
 from bot.slack.answers import myload, teamload
+from bot.slack.interactions import SlashCommand
 
 
 def run_demo(console: Console, *, db_path: Path, today: date, seed: int = 7, holiday: bool = False) -> None:
@@ -107,16 +109,16 @@ def show_holiday(console: Console, counts: FlagCounts) -> None:
     )
 
 
-def show_round(console: Console, *, plans: list[TeamPlan], names: dict[str, str], first: str) -> None:
+def show_round(console: Console, *, plans: list[RoundPlan], names: dict[str, str], first: str) -> None:
     """This morning's round as `csm-coach digest --dry-run` prints it: team posts and two DMs.
 
     The DMs shown are the one to `first` (the CSM with the review backlog) and the round's first other.
     """
     console.print(Rule("The morning round (csm-coach digest --dry-run)"))
     outgoing = [out for plan in plans for out in plan.outgoing]
-    dms = [out for out in outgoing if out.kind == DeliveryKind.DM]
+    dms = [out for out in outgoing if isinstance(out.key, MorningDm)]
     shown = sorted(dms, key=lambda out: out.recipient != first)[:2]
-    for out in [o for o in outgoing if o.kind != DeliveryKind.DM] + shown:
+    for out in [o for o in outgoing if not isinstance(o.key, MorningDm)] + shown:
         blocks = out.message.block_dicts()
         render_message(console, title=out.title, blocks=blocks, text=out.message.text, names=names)
         console.print()
@@ -175,7 +177,7 @@ def show(
 ) -> None:
     name = "/myload" if command is myload else "/teamload"
     message = command.answer(
-        {"command": name, "user_id": person.slack_user_id, "text": ""},
+        SlashCommand(command=name, user_id=person.slack_user_id, text="", channel_id="", channel_name=""),
         session=session,
         settings=settings,
         now=now,

@@ -31,7 +31,7 @@ from fractions import Fraction
 
 from bot.domain.bands import Band, book_load
 from bot.domain.plan_solver import Triple, solve_counts
-from bot.plaintext import plural
+from bot.plaintext import percent, plural
 
 NEW_ACCOUNT_DAYS = 90  # an account this young is still onboarding with its CSM
 PACE_DAYS = 180  # new accounts over this many days set the team's pace
@@ -135,10 +135,6 @@ def selection_order(account: PlanAccount) -> tuple[float, int, int]:
     return (account.arr, far, account.id)
 
 
-def percent(load: Fraction) -> int:
-    return round(load * 100)
-
-
 def plan_moves(holders: Sequence[Holder], bands: Sequence[Band]) -> Plan:
     """Leavers first (each of their accounts moves), then the fewest moves that bring all within band."""
     by_key = {b.key: b for b in bands}
@@ -195,7 +191,7 @@ def _leavers_first(
             why += "; an open decline alert needs an owner first"
         if not owners:
             why += "; nobody on the team owns this segment yet"
-        why += f"; the receiver goes to {percent(Fraction(units[receiver], full))}%"
+        why += f"; the receiver goes to {percent(Fraction(units[receiver], full), places=0)}"
         moves.append(Move(account, giver, receiver, why))
     kept = {(k, a.id) for k, a in stranded}
     after = [
@@ -311,13 +307,13 @@ def _reason(
     after: Mapping[str, Fraction],
     over: set[str],
 ) -> str:
-    theirs = f"the receiver goes {percent(before[receiver])}% → {percent(after[receiver])}%"
+    def change(key: str) -> str:
+        return f"{percent(before[key], places=0)} → {percent(after[key], places=0)}"
+
+    theirs = f"the receiver goes {change(receiver)}"
     if giver in over:
-        return f"over band: {percent(before[giver])}% → {percent(after[giver])}% of a full book; {theirs}"
-    return (
-        f"makes room for accounts from an over-band CSM "
-        f"({percent(before[giver])}% → {percent(after[giver])}%); {theirs}"
-    )
+        return f"over band: {change(giver)} of a full book; {theirs}"
+    return f"makes room for accounts from an over-band CSM ({change(giver)}); {theirs}"
 
 
 def runway(

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
 from bot.domain.segments import match_segment
-from bot.importers.crm import SOURCES, Source
-from bot.importers.csvfile import CsvFile, Progress, Row
+from bot.importers.crm import LABELS, SOURCES, Source
+from bot.importers.csvfile import CsvFile, Progress, Row, Table
 from bot.importers.errors import CsvError, ImportResult
 from bot.importers.fields import DateBounds
 from bot.importers.holds import PlanHolds
@@ -35,7 +35,7 @@ class _Lookups:
     """
 
     def __init__(self, conn: Connection, source: Source | None = None) -> None:
-        self.who = f"this {source.name.capitalize()} user" if source and source.name in SOURCES else "them"
+        self.who = f"this {LABELS[source.name]} user" if source and source.name in SOURCES else "them"
         self.bands = books.list_bands(conn)
         self.segments: dict[str, str | None] = {}
         person = SQLModel.metadata.tables["person"]
@@ -79,7 +79,9 @@ class _Lookups:
         return found
 
 
-def _open(path: Path, source: Source | None) -> CsvFile:
+def _open(path: Path | Table, source: Source | None) -> Table:
+    if isinstance(path, Table):  # the rows of a SQL source, in our columns
+        return path
     if source is None:
         return CsvFile(path, required=COLUMNS, optional=OPTIONAL)
     optional = (*OPTIONAL, *source.optional)
@@ -107,7 +109,7 @@ def _values(row: Row, lookups: _Lookups, dates: DateBounds, with_review: bool) -
 
 
 def import_accounts(
-    path: Path,
+    path: Path | Table,
     *,
     engine: Engine,
     today: date,
@@ -174,6 +176,7 @@ def import_accounts(
             conn.execute(account.insert(), inserts)
         if updates:  # SET takes the columns the dicts name besides "_id"
             conn.execute(account.update().where(account.c.id == bindparam("_id")), updates)
+        holds.store(conn)
     return ImportResult(
         "accounts",
         file.name,

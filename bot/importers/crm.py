@@ -42,6 +42,7 @@ HUBSPOT: Columns = {
     "last_review_date": ("Last Review Date", "Last QBR Date"),
 }
 SOURCES: dict[str, Columns] = {"salesforce": SALESFORCE, "hubspot": HUBSPOT}
+LABELS = {"salesforce": "Salesforce", "hubspot": "HubSpot"}  # as the CRMs write their names
 
 
 @dataclass(frozen=True)

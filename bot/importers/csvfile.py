@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
-from bot.importers.errors import CsvError, Problems
+from bot.importers.errors import CsvError, CsvErrors, Problems
 from bot.importers.fields import DateBounds, control_character, parse_amount, parse_date
 
 T = TypeVar("T")
@@ -31,98 +31,102 @@ def _normalise_header(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
 
-class CsvFile:
-    """One import file, opened and its header checked; use as a context manager.
+class Lines(Protocol):
+    """Rows as a csv reader gives them, and the (last) line read so far."""
 
-    Decoding and CSV syntax errors met anywhere inside the `with` block leave it as CsvError.
+    @property
+    def line_num(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Table:
+    """Rows to import with their header: a CSV file (`CsvFile`) or a SQL query's result
+    (bot/sync/fetch.py `ResultRows`). An importer reads either through this one interface, so a sync
+    validates exactly like an import; a "line" of a result is its row number plus one (the header is
+    line 1).
     """
 
-    def __init__(
-        self,
-        path: Path | str,
-        *,
-        required: Sequence[str],
-        optional: Sequence[str] = (),
-        rename: Mapping[str, Sequence[str]] | None = None,
-        parse_day: Callable[[str], date] = parse_date,
-    ) -> None:
-        """`rename`: for a column of ours, the file's own headers that may hold it (first found wins)."""
-        self.path = Path(path)
-        self.parse_day = parse_day
-        self.name = str(path)
-        self._binary = open(self.path, "rb")  # noqa: SIM115 - closed by __exit__
-        self.total_bytes = os.fstat(self._binary.fileno()).st_size
-        self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
-        self.reader = csv.reader(self._text)
-        self.header: list[str] = []
-        self.columns: dict[str, int] = {}  # known column name -> 0-based index
-        self.labels: dict[str, str] = {}  # our column name -> the file's header for it, where they differ
-        self.problems = Problems()  # bad rows, collected so that one run names them all
-        try:
-            self._read_header(required, optional, rename or {})
-            if rename:
-                self._rename(rename, required)
-        except BaseException as exc:
-            self.__exit__(type(exc), exc, exc.__traceback__)
-            raise
+    name: str
+    parse_day: Callable[[str], date]
+    header: list[str]  # normalised
+    shown_header: list[str]
+    header_line: int
+    columns: dict[str, int]  # known column name -> 0-based index
+    labels: dict[str, str]  # our column name -> the source's name for it, where they differ
+    problems: Problems  # bad rows, collected so that one run names them all
+    reader: Lines  # rows of text, and the last line read
+    total_bytes: int = 0
+    path: Path | None = None  # a file that can be read again, None for a query's result
 
-    def __enter__(self) -> CsvFile:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._text.close()
-        if isinstance(exc, UnicodeDecodeError):
-            raise self._decode_error(exc) from exc
-        if isinstance(exc, csv.Error):
-            raise CsvError(self.name, max(self.reader.line_num, 1), f"unreadable CSV: {exc}") from exc
+        return None
 
     @property
     def width(self) -> int:
         return len(self.header)
 
     def bytes_read(self) -> int:
-        return self._binary.tell()
+        return 0
 
-    def _read_header(
+    def _check_header(
         self, required: Sequence[str], optional: Sequence[str], rename: Mapping[str, Sequence[str]]
     ) -> None:
-        for row in self.reader:
-            if not self.is_blank(row):
-                self.header = [_normalise_header(name) for name in row]
-                self.shown_header = [name.strip() for name in row]
-                break
-        else:
-            expected = ",".join(required)
-            raise CsvError(self.name, 1, f"empty file: expected a header row: {expected}")
-        line = self.header_line = self.line_of(row)
+        """Index the header and find each column of ours; CsvError (CsvErrors when there are several)
+        naming every column given twice and every missing one, in one run."""
+        problems = self._header_problems(required, optional, rename)
+        if rename:
+            problems += self._rename(rename, required)
+        if problems:
+            raise problems[0] if len(problems) == 1 else CsvErrors(problems, len(problems))
+
+    def _header_problems(
+        self, required: Sequence[str], optional: Sequence[str], rename: Mapping[str, Sequence[str]]
+    ) -> list[CsvError]:
+        line = self.header_line
+        problems: list[CsvError] = []
         for index, name in enumerate(self.header):
             if name in self.columns and name in (*required, *optional):
                 first = self.columns[name] + 1
-                raise CsvError(
-                    self.name,
-                    line,
-                    f"column appears twice (columns {first} and {index + 1})",
-                    column=index + 1,
-                    column_name=name,
+                problems.append(
+                    CsvError(
+                        self.name,
+                        line,
+                        f"column appears twice (columns {first} and {index + 1})",
+                        column=index + 1,
+                        column_name=name,
+                    )
                 )
             self.columns.setdefault(name, index)
-        for name in required:
-            if name not in self.columns and name not in rename:  # a renamed one is looked for by _rename
-                raise CsvError(
+        # A renamed one is looked for by _rename.
+        missing = [name for name in required if name not in self.columns and name not in rename]
+        if missing:
+            said = ", ".join(f'"{name}"' for name in missing)
+            problems.append(
+                CsvError(
                     self.name,
                     line,
-                    f'missing column "{name}" (the header has: {", ".join(self.header)})',
-                    column_name=name,
+                    f"missing column{'s' if len(missing) > 1 else ''} {said} "
+                    f"(the header has: {', '.join(self.shown_header)})",
+                    column_name=missing[0],
                 )
+            )
+        return problems
 
     def line_of(self, fields: Sequence[str]) -> int:
         """First physical line of the row just read."""
         return self.reader.line_num - _line_breaks(fields)
 
-    def _rename(self, rename: Mapping[str, Sequence[str]], required: Sequence[str]) -> None:
-        """Find each column of ours under one of the file's headers; errors then name the file's header."""
+    def _rename(self, rename: Mapping[str, Sequence[str]], required: Sequence[str]) -> list[CsvError]:
+        """Find each column of ours under one of the file's headers; errors then name the file's header.
+
+        Returns a problem for every required column found under none of its names."""
+        problems: list[CsvError] = []
         for ours, theirs in rename.items():
             candidates = [_normalise_header(name) for name in theirs]
             index = next((self.header.index(c) for c in candidates if c in self.header), None)
@@ -131,14 +135,17 @@ class CsvFile:
                 self.labels[ours] = self.shown_header[index]
             elif ours in required and ours not in self.columns:
                 looked_for = ", ".join(f'"{name}"' for name in theirs)
-                raise CsvError(
-                    self.name,
-                    self.header_line,
-                    f"no column for {ours} (looked for {looked_for}; the header has: "
-                    f"{', '.join(self.shown_header)}): name yours in a map file, "
-                    f'[columns] {ours} = "Your header", and give it with --map',
-                    column_name=ours,
+                problems.append(
+                    CsvError(
+                        self.name,
+                        self.header_line,
+                        f"no column for {ours} (looked for {looked_for}; the header has: "
+                        f"{', '.join(self.shown_header)}): name yours in a map file, "
+                        f'[columns] {ours} = "Your header", and give it with --map',
+                        column_name=ours,
+                    )
                 )
+        return problems
 
     def error(self, line: int, column: str | None, message: str) -> CsvError:
         index = self.columns.get(column) if column else None
@@ -152,6 +159,10 @@ class CsvFile:
 
     def is_blank(self, fields: Sequence[str]) -> bool:
         return not any(field.strip() for field in fields)
+
+    def text_of(self, fields: Sequence[Any]) -> Sequence[str]:
+        """A row's fields as text: a file's are already; a query's may be NULL or numbers."""
+        return fields
 
     def width_error(self, line: int, fields: Sequence[str]) -> CsvError:
         hint = " (a value containing a comma needs double quotes)" if len(fields) > self.width else ""
@@ -180,22 +191,97 @@ class CsvFile:
         if progress is not None:
             progress(self.total_bytes, self.total_bytes)
 
+
+class CsvFile(Table):
+    """One import file, opened and its header checked; use as a context manager.
+
+    Decoding and CSV syntax errors met anywhere inside the `with` block leave it as CsvError.
+    """
+
+    path: Path
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        required: Sequence[str],
+        optional: Sequence[str] = (),
+        rename: Mapping[str, Sequence[str]] | None = None,
+        parse_day: Callable[[str], date] = parse_date,
+    ) -> None:
+        """`rename`: for a column of ours, the file's own headers that may hold it (first found wins)."""
+        self.path = Path(path)
+        self.parse_day = parse_day
+        self.name = str(path)
+        self._binary = open(self.path, "rb")  # noqa: SIM115 - closed by __exit__
+        self.total_bytes = os.fstat(self._binary.fileno()).st_size
+        self._text = io.TextIOWrapper(self._binary, encoding="utf-8-sig", newline="")
+        self.reader = csv.reader(self._text)
+        self.header = []
+        self.columns = {}
+        self.labels = {}
+        self.problems = Problems()
+        try:
+            self._read_header(required, optional, rename or {})
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._text.close()
+        if isinstance(exc, UnicodeDecodeError):
+            raise self._decode_error(exc) from exc
+        if isinstance(exc, csv.Error):
+            raise CsvError(self.name, max(self.reader.line_num, 1), f"unreadable CSV: {exc}") from exc
+
+    def bytes_read(self) -> int:
+        return self._binary.tell()
+
+    def _read_header(
+        self, required: Sequence[str], optional: Sequence[str], rename: Mapping[str, Sequence[str]]
+    ) -> None:
+        for row in self.reader:
+            if not self.is_blank(row):
+                self.header = [_normalise_header(name) for name in row]
+                self.shown_header = [name.strip() for name in row]
+                break
+        else:
+            expected = ",".join(required)
+            raise CsvError(self.name, 1, f"empty file: expected a header row: {expected}")
+        self.header_line = self.line_of(row)
+        self._check_header(required, optional, rename)
+
     def _decode_error(self, exc: UnicodeDecodeError) -> CsvError:
-        """Find the first undecodable field by reading the file again, bad bytes kept as surrogates."""
-        bad_byte = f"0x{exc.object[exc.start]:02X}" if exc.start < len(exc.object) else "a byte"
-        message = f'not UTF-8: {bad_byte} cannot be decoded (save the file as "CSV UTF-8")'
+        """Every undecodable field (the first MAX_SHOWN named), found by reading the file again with bad
+        bytes kept as surrogates."""
+        problems = Problems()
         with open(self.path, encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
             reader = csv.reader(text)
             header: list[str] = []
-            for fields in reader:
-                line = reader.line_num - _line_breaks(fields)
-                bad = [i for i, field in enumerate(fields) if _SURROGATE.search(field)]
-                if bad:
-                    name = header[bad[0]] if bad[0] < len(header) else None
-                    return CsvError(self.name, line, message, column=bad[0] + 1, column_name=name)
-                if not header:
-                    header = [_normalise_header(name) for name in fields]
-        return CsvError(self.name, max(self.reader.line_num, 1), message)
+            try:
+                for fields in reader:
+                    line = reader.line_num - _line_breaks(fields)
+                    for index, field in enumerate(fields):
+                        found = _SURROGATE.search(field)
+                        if found is None:
+                            continue
+                        message = (
+                            f"not UTF-8: 0x{ord(found.group()) - 0xDC00:02X} cannot be decoded "
+                            '(save the file as "CSV UTF-8")'
+                        )
+                        name = header[index] if index < len(header) else None
+                        problems.add(CsvError(self.name, line, message, column=index + 1, column_name=name))
+                    if not header:
+                        header = [_normalise_header(name) for name in fields]
+            except csv.Error:
+                pass  # the bytes read so far say enough
+        if not problems:
+            bad_byte = f"0x{exc.object[exc.start]:02X}" if exc.start < len(exc.object) else "a byte"
+            message = f'not UTF-8: {bad_byte} cannot be decoded (save the file as "CSV UTF-8")'
+            return CsvError(self.name, max(self.reader.line_num, 1), message)
+        return problems.errors[0] if problems.total == 1 else CsvErrors(problems.errors, problems.total)
 
 
 class Row:
@@ -203,7 +289,7 @@ class Row:
 
     __slots__ = ("file", "line", "fields")
 
-    def __init__(self, file: CsvFile, line: int, fields: list[str]) -> None:
+    def __init__(self, file: Table, line: int, fields: Sequence[str]) -> None:
         self.file = file
         self.line = line
         self.fields = fields

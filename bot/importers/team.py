@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlmodel import SQLModel
 
 from bot.identifiers import is_slack_user_id
-from bot.importers.csvfile import CsvFile, Progress, Row
+from bot.importers.csvfile import CsvFile, Progress, Row, Table
 from bot.importers.errors import CsvError, ImportResult
 from bot.models import Role
 from bot.plaintext import plural
@@ -79,7 +79,7 @@ def _look_up(row: Row, email: str, lookup: LookupByEmail | None) -> str:
     return found
 
 
-def _read(file: CsvFile, progress: Progress | None, lookup: LookupByEmail | None) -> list[_Member]:
+def _read(file: Table, progress: Progress | None, lookup: LookupByEmail | None) -> list[_Member]:
     members: list[_Member] = []
     first_line: dict[tuple[str, str], int] = {}
     for row in file.rows(progress):
@@ -100,7 +100,7 @@ def _read(file: CsvFile, progress: Progress | None, lookup: LookupByEmail | None
 
 
 def import_team(
-    path: Path,
+    path: Path | Table,
     *,
     engine: Engine,
     progress: Progress | None = None,
@@ -111,7 +111,7 @@ def import_team(
     `lookup` finds the Slack member id of a row that gives only an email (bot.slack.people).
     """
     started = perf_counter()
-    with CsvFile(path, required=COLUMNS) as file:
+    with CsvFile(path, required=COLUMNS) if not isinstance(path, Table) else path as file:
         members = _read(file, progress, lookup)
     result = ImportResult("team", file.name, rows=len(members))
     with engine.begin() as conn:
@@ -123,7 +123,7 @@ def import_team(
 
 
 def _write_people(
-    conn: Connection, file: CsvFile, members: list[_Member], team_ids: dict[str, int], result: ImportResult
+    conn: Connection, file: Table, members: list[_Member], team_ids: dict[str, int], result: ImportResult
 ) -> None:
     person = SQLModel.metadata.tables["person"]
     columns = ("slack_user_id", "email", "name", "team_id", "role", "timezone", "active")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.db import is_sqlite
-from bot.importers.csvfile import CsvFile, Progress
+from bot.importers.csvfile import CsvFile, Progress, Table
 from bot.importers.errors import CsvError, ImportResult
 from bot.importers.fields import MAX_AMOUNT, DateBounds, control_character, parse_amount, parse_date
 from bot.importers.usage_sinks import PostgresSink, SqliteSink, UsageSink
@@ -35,7 +35,7 @@ class _Slow(Exception):
 
 class _Reader:
     def __init__(
-        self, file: CsvFile, accounts: dict[str, Any], dates: DateBounds, *, skip_unknown: bool = False
+        self, file: Table, accounts: dict[str, Any], dates: DateBounds, *, skip_unknown: bool = False
     ) -> None:
         self.file = file
         self.dates = dates
@@ -93,7 +93,7 @@ class _Reader:
                         raise _Slow
                     seen[slot] = 1
                     append((keys[slot], iso, number))
-            except (_Slow, KeyError, ValueError):
+            except (_Slow, KeyError, ValueError, TypeError):  # TypeError: a query's NULL
                 pass  # handled below, outside the except block, so that a CsvError has no confusing context
             else:
                 return
@@ -109,6 +109,7 @@ class _Reader:
         """Check one row thoroughly: the accepted row, None for a blank line, or CsvError."""
         file = self.file
         line = file.line_of(fields)
+        fields = file.text_of(fields)
         if file.is_blank(fields):
             return None
         file.check_width(line, fields)
@@ -135,13 +136,19 @@ class _Reader:
             raise file.error(line, "value", str(exc)) from None
         iso, seen = self.day(line, raw_day)
         if seen[slot]:
-            # Finding the first line reads the file again: only for the errors that will be named.
-            first = "?" if self.problems.full else _first_line(file, external_id, iso)
             raise file.error(
-                line, "date", f'a second row for "{external_id}" on {iso} (the first is on line {first})'
+                line, "date", f'a second row for "{external_id}" on {iso}{self._first(external_id, iso)}'
             )
         seen[slot] = 1
         return self.keys[slot], iso, value
+
+    def _first(self, external_id: str, iso: str) -> str:
+        """Where the first row for the account and day is: a file is read again, only for the errors that
+        will be named; a query's result cannot be read again."""
+        if self.file.path is None:
+            return " (one row per account and day)"
+        first = "?" if self.problems.full else _first_line(self.file.path, external_id, iso)
+        return f" (the first is on line {first})"
 
     def span(self) -> tuple[str, str] | None:
         """The first and last ISO day of the rows read, None before any."""
@@ -160,10 +167,10 @@ class _Reader:
         return self.days[raw]
 
 
-def _first_line(file: CsvFile, external_id: str, iso: str) -> int | str:
+def _first_line(path: Path, external_id: str, iso: str) -> int | str:
     """Line of the first row for this account and day: the file is read again, as errors are rare."""
-    id_column, day_column = file.columns["external_id"], file.columns["date"]
-    with CsvFile(file.path, required=COLUMNS) as again:
+    with CsvFile(path, required=COLUMNS) as again:
+        id_column, day_column = again.columns["external_id"], again.columns["date"]
         reader, previous_end = again.reader, again.reader.line_num
         for fields in reader:
             line, previous_end = previous_end + 1, reader.line_num
@@ -177,7 +184,7 @@ def _first_line(file: CsvFile, external_id: str, iso: str) -> int | str:
 
 
 def import_usage(
-    path: Path,
+    path: Path | Table,
     *,
     engine: Engine,
     today: date,
@@ -186,12 +193,14 @@ def import_usage(
 ) -> ImportResult:
     """Store every (account, day, value) of the file; a day already stored gets the file's value.
 
+    `path` is a CSV file, or the rows of a SQL source (bot/sync/fetch.py), read alike.
+
     `today` (UTC) sets the bounds of the dates: no usage is dated after tomorrow (README, "CSV formats").
     `skip_unknown_accounts` skips and counts the rows of accounts not held (a warehouse holds trials
     and churned customers); without it such a row is bad input.
     """
     started = perf_counter()
-    with CsvFile(path, required=COLUMNS) as file:
+    with CsvFile(path, required=COLUMNS) if not isinstance(path, Table) else path as file:
         sink: UsageSink = (
             SqliteSink(engine, file_bytes=file.total_bytes) if is_sqlite(engine) else PostgresSink(engine)
         )

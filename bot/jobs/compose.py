@@ -1,6 +1,6 @@
 """Composing the morning round: what each team's channel and each CSM should get today.
 
-Nothing here talks to Slack; `bot.jobs.deliver` sends what this composes.
+Nothing here talks to Slack; the outbox (`bot.outbox`) sends what this composes.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import logging
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,28 +17,21 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.domain.usage import FeedAge
-from bot.models import DeliveryKind, Person, Team
+from bot.models import Person, Team
+from bot.outbox.outgoing import ChannelPost, MorningDm, Outgoing
 from bot.services import alerts, localtime, steps, sync_runs, teams
 from bot.services.alerts import DeclineView
-from bot.services.usage import MedianMemo, detect
-from bot.slack.blocks.common import Message, RulesInForce
+from bot.services.usage import Medians, detect
+from bot.slack.blocks.common import RulesInForce
 from bot.slack.blocks.digest import channel_post, morning_dm
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Outgoing:
-    kind: str  # a DeliveryKind, or plan_handoff_kind(application id)
-    recipient: str  # channel id for a post, Slack user id for a DM
-    team_id: int
-    local_date: date
-    title: str  # how the terminal names it in a dry run
-    message: Message
+class RoundPlan:
+    """One team's morning round as composed, what goes to whom (a rebalancing is `services.plan.TeamPlan`)."""
 
-
-@dataclass(frozen=True)
-class TeamPlan:
     team: str
     feed: FeedAge
     outgoing: list[Outgoing]
@@ -53,15 +46,15 @@ def no_channel(team: str) -> str:
 
 
 def plan_team(
-    *, session: Session, team: Team, now: datetime, settings: Settings, memo: MedianMemo | None = None
-) -> TeamPlan:
+    *, session: Session, team: Team, now: datetime, settings: Settings, medians: Medians | None = None
+) -> RoundPlan:
     """Refresh the team's alerts for its local day and compose what it should receive."""
     assert team.id is not None
     local = localtime.for_team(team, session=session, now=now)
     today = local.today
     rules = settings.decline_rules()
     wording = RulesInForce.of(settings)
-    detection = detect(session=session, today=today, rules=rules, team_id=team.id, memo=memo)
+    detection = detect(session=session, today=today, rules=rules, team_id=team.id, medians=medians)
     alerts.refresh(session=session, detection=detection)
     found = alerts.declines(session=session, detection=detection, rules=rules)
     views = alerts.with_sparklines(session=session, declines=found, today=today)
@@ -89,10 +82,8 @@ def plan_team(
         )
         out.append(
             Outgoing(
-                DeliveryKind.CHANNEL_POST,
-                team.channel_id,
+                ChannelPost(team.id, team.channel_id, today),
                 team.id,
-                today,
                 f"#{team.channel_id} · team {team.name}",
                 message,
             )
@@ -116,8 +107,8 @@ def plan_team(
                 dip=detection.dip,
                 failures=failures,
             )
-            out.append(Outgoing(DeliveryKind.DM, person.slack_user_id, team.id, today, title, message))
-    return TeamPlan(team.name, detection.feed, out, unsent)
+            out.append(Outgoing(MorningDm(person.slack_user_id, today), team.id, title, message))
+    return RoundPlan(team.name, detection.feed, out, unsent)
 
 
 def _recently_reached(view: DeclineView, local: localtime.LocalTime, settings: Settings) -> bool:
@@ -135,11 +126,12 @@ def select_teams(*, session: Session, team_name: str | None) -> Sequence[Team]:
 
 def plan_round(
     *, engine: Engine, now: datetime, settings: Settings, team_name: str | None, commit: bool
-) -> list[TeamPlan]:
+) -> list[RoundPlan]:
     """Compose every team's messages; `commit=False` (a dry run) leaves the alerts untouched."""
+    medians = Medians()
     with Session(engine, expire_on_commit=False) as session:
         plans = [
-            plan_team(session=session, team=team, now=now, settings=settings)
+            plan_team(session=session, team=team, now=now, settings=settings, medians=medians)
             for team in select_teams(session=session, team_name=team_name)
         ]
         if commit:

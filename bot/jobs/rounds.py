@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain import weekdays
-from bot.jobs.deliver import RoundSummary
 from bot.models import RoundState, Team, TeamRound
+from bot.outbox.report import DeliveryReport
 from bot.services import localtime
 
 BACKOFF_STEP = timedelta(minutes=2)
@@ -161,17 +161,17 @@ def begin(*, engine: Engine, team_id: int, day: date, now: datetime, force: bool
         return bool(taken.rowcount == 1)
 
 
-def end(*, engine: Engine, team_id: int, day: date, now: datetime, summary: RoundSummary) -> None:
+def end(*, engine: Engine, team_id: int, day: date, now: datetime, report: DeliveryReport) -> None:
     """Done, unless something failed definitely and attempts remain: then again after a backoff."""
     with session_scope(engine) as session:
         row = session.exec(
             select(TeamRound).where(TeamRound.team_id == team_id, TeamRound.local_date == day)
         ).one()
-        again = summary.retry and row.attempts < MAX_ATTEMPTS
+        again = report.retry and row.attempts < MAX_ATTEMPTS
         row.state = RoundState.RETRY if again else RoundState.DONE
         # Messages left unstarted by a stopping clock are due at once: the next clock sends them.
-        wait = timedelta(0) if summary.outcomes["not started"] else backoff(row.attempts)
+        wait = timedelta(0) if report.outcomes["not started"] else backoff(row.attempts)
         row.retry_at = now + wait if again else None
         row.finished_at = now
-        row.summary = summary.line()[:500]
+        row.summary = report.line()[:500]
         session.add(row)

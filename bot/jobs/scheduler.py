@@ -9,6 +9,7 @@ managers' weekly DMs (`bot.jobs.weekly`) on the team's first working day. The de
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,7 +37,6 @@ CATCH_UP_JOB_ID = "catch-up-rounds"
 CATCH_UP_EVERY = timedelta(minutes=2)
 DAILY_SYNC_JOB_ID = "daily-sync"
 DAILY_SYNC_CATCH_UP_JOB_ID = "daily-sync-catch-up"
-FIXED_JOBS = (SYNC_JOB_ID, CATCH_UP_JOB_ID, DAILY_SYNC_JOB_ID, DAILY_SYNC_CATCH_UP_JOB_ID)
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
 
 
@@ -68,7 +68,7 @@ def run_team_round(
         engine=engine, client=client, now=datetime.now(UTC), settings=settings, team_name=team_name
     )
     if weekly.outcomes or weekly.failures:
-        log.info("team %s: %s", team_name, weekly.line("The manager's week"))
+        log.info("team %s: %s", team_name, weekly.line())
 
 
 def run_catch_up(engine: Engine, settings: Settings, stopper: Stopper | None = None) -> None:
@@ -80,12 +80,14 @@ def run_catch_up(engine: Engine, settings: Settings, stopper: Stopper | None = N
         engine=engine, client=client, now=datetime.now(UTC), settings=settings, stop=stop
     ):
         log.info("team %s (catching up): %s", name, summary.line())
-    weekly = weekly_round(engine=engine, client=client, now=datetime.now(UTC), settings=settings, stop=stop)
+    now = datetime.now(UTC)
+    what = "The manager's week (catching up)"
+    weekly = weekly_round(engine=engine, client=client, now=now, settings=settings, stop=stop, what=what)
     if weekly.outcomes or weekly.failures:
-        log.info("%s", weekly.line("The manager's week (catching up)"))
+        log.info("%s", weekly.line())
     handoffs = retry_failed_handoffs(engine=engine, client=client, now=datetime.now(UTC), stop=stop)
     if handoffs.outcomes:
-        log.info("%s", handoffs.line("Plan handoff DMs tried again"))
+        log.info("%s", handoffs.line())
 
 
 def run_daily_sync(engine: Engine, settings: Settings, path: Path) -> None:
@@ -94,33 +96,53 @@ def run_daily_sync(engine: Engine, settings: Settings, path: Path) -> None:
         log.info("%s", line)
 
 
-def sync_jobs(
-    scheduler: BaseScheduler, engine: Engine, settings: Settings, stopper: Stopper | None = None
-) -> None:
-    """One job per team, re-read from the database so `team set` takes effect without a restart."""
-    wanted: set[str] = set()
-    with session_scope(engine) as session:
-        for team in teams.all_teams(session=session):
-            assert team.id is not None
-            job_id = team_job_id(team.id)
-            wanted.add(job_id)
-            zone = localtime.team_zone(team, session=session)
-            trigger = team_trigger(team.post_time, zone, settings.post_days)
-            job = scheduler.get_job(job_id)
-            if job is not None and repr(job.trigger) == repr(trigger) and job.args[2] == team.name:
+@dataclass(frozen=True)
+class TeamJob:
+    """What the clock scheduled for one team: the round's arguments and when it fires."""
+
+    team_name: str
+    post_time: str
+    zone: str
+    days: frozenset[int]
+
+
+class Schedule:
+    """The jobs this clock scheduled, as it scheduled them: one per team, re-read from the database
+    so `team set` takes effect without a restart."""
+
+    def __init__(
+        self, scheduler: BaseScheduler, engine: Engine, settings: Settings, stopper: Stopper | None = None
+    ) -> None:
+        self.scheduler, self.engine, self.settings, self.stopper = scheduler, engine, settings, stopper
+        self.teams: dict[str, TeamJob] = {}  # by job id
+
+    def sync_teams(self) -> None:
+        wanted: dict[str, TeamJob] = {}
+        with session_scope(self.engine) as session:
+            for team in teams.all_teams(session=session):
+                assert team.id is not None
+                zone = localtime.team_zone(team, session=session)
+                wanted[team_job_id(team.id)] = TeamJob(
+                    team.name, team.post_time, zone.key, self.settings.post_days
+                )
+        for job_id, job in wanted.items():
+            if self.teams.get(job_id) == job:
                 continue
-            scheduler.add_job(
-                stopper.guard(run_team_round) if stopper else run_team_round,
+            trigger = team_trigger(job.post_time, ZoneInfo(job.zone), job.days)
+            run = self.stopper.guard(run_team_round) if self.stopper else run_team_round
+            self.scheduler.add_job(
+                run,
                 trigger,
-                args=(engine, settings, team.name, stopper),
+                args=(self.engine, self.settings, job.team_name, self.stopper),
                 id=job_id,
-                name=f"morning round · {team.name}",
+                name=f"morning round · {job.team_name}",
                 replace_existing=True,
             )
-            log.info("scheduled %s at %s %s", team.name, team.post_time, trigger.timezone)
-    for job in scheduler.get_jobs():
-        if job.id not in FIXED_JOBS and job.id not in wanted:
-            job.remove()
+            self.teams[job_id] = job
+            log.info("scheduled %s at %s %s", job.team_name, job.post_time, trigger.timezone)
+        for job_id in set(self.teams) - set(wanted):
+            self.scheduler.remove_job(job_id)
+            del self.teams[job_id]
 
 
 def configure(
@@ -130,14 +152,14 @@ def configure(
     stopper: Stopper | None = None,
     *,
     sync_config: Path | None = None,
-) -> BaseScheduler:
+) -> Schedule:
     """The rounds' jobs, and the daily sync when a configuration file names SQL sources."""
     scheduler.configure(timezone=ZoneInfo("UTC"), job_defaults=JOB_DEFAULTS)
-    sync_jobs(scheduler, engine, settings, stopper)
+    schedule = Schedule(scheduler, engine, settings, stopper)
+    schedule.sync_teams()
     scheduler.add_job(
-        sync_jobs,
+        schedule.sync_teams,
         IntervalTrigger(minutes=5),
-        args=(scheduler, engine, settings, stopper),
         id=SYNC_JOB_ID,
         name="re-read team schedules",
         replace_existing=True,
@@ -171,4 +193,4 @@ def configure(
             next_run_time=datetime.now(UTC),  # at start: a clock started after SYNC_TIME syncs at once
             replace_existing=True,
         )
-    return scheduler
+    return schedule

@@ -1,11 +1,10 @@
 """The manager's week: on the team's first working day (`POST_DAYS`), at its post time in its zone, each
 manager of the team gets one DM about the week just ended.
 
-It goes through the morning round's delivery (`bot.jobs.deliver.deliver`, the one place this module
-touches it): a row per (kind, manager, local week) claimed before the send, so a second run, a second
-clock or a catch-up sends nothing twice, and a send in doubt is never repeated. The local week is the
-Monday of the team's local day. The clock sends it at the post time and catches it up, like the
-round, within `CATCH_UP_HOURS`; `digest --weekly` sends it whatever the day.
+It goes through the outbox under a `WeeklyDm` key (manager, local week): a row claimed before the
+send, so a second run, a second clock or a catch-up sends nothing twice, and a send in doubt is never
+repeated. The local week is the Monday of the team's local day. The clock sends it at the post time
+and catches it up, like the round, within `CATCH_UP_HOURS`; `digest --weekly` sends it whatever the day.
 """
 
 from __future__ import annotations
@@ -22,10 +21,12 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.db import session_scope
 from bot.domain.week import is_report_day, week_key
-from bot.jobs.compose import Outgoing, select_teams
-from bot.jobs.deliver import MAX_ATTEMPTS, RoundSummary, deliver, describe
+from bot.jobs.compose import select_teams
 from bot.jobs.rounds import post_time_of
 from bot.models import Delivery, DeliveryKind, DeliveryStatus, Team
+from bot.outbox.delivery import MAX_ATTEMPTS, deliver
+from bot.outbox.outgoing import Outgoing, WeeklyDm
+from bot.outbox.report import DeliveryReport, describe
 from bot.services import localtime, teams
 from bot.services.week import managers, week_report
 from bot.slack.blocks.common import RulesInForce
@@ -49,10 +50,8 @@ def compose(*, session: Session, team: Team, now: datetime, settings: Settings) 
         team.name,
         [
             Outgoing(
-                DeliveryKind.WEEKLY_DM,
-                person.slack_user_id,
+                WeeklyDm(person.slack_user_id, report.week.key),
                 team.id,
-                report.week.key,
                 f"Weekly DM to {person.name} ({person.slack_user_id}) · team {team.name}",
                 message,
             )
@@ -99,10 +98,11 @@ def weekly_round(
     team_name: str | None = None,
     force: bool = False,
     stop: threading.Event | None = None,
-) -> RoundSummary:
+    what: str = "The manager's week",
+) -> DeliveryReport:
     """Every team's weekly DMs that are due now (`force`: whatever the day), each at most once a week."""
     now = now.astimezone(UTC)
-    summary = RoundSummary()
+    summary = DeliveryReport(what)
     with session_scope(engine) as session:
         names = [t.name for t in select_teams(session=session, team_name=team_name)]
     for name in names:
@@ -128,7 +128,7 @@ def weekly_round(
             if stop is not None and stop.is_set():
                 summary.note("not started")
                 continue
-            deliver(engine=engine, client=client, out=out, now=now, summary=summary)
+            deliver(engine=engine, client=client, out=out, now=now, report=summary)
     return summary
 
 

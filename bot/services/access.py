@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -72,10 +74,26 @@ def may_plan(*, session: Session, user_id: str, team: Team, settings: Settings) 
     return may_see_team(user_id, viewer, team, settings.csm_coach_admins)
 
 
+@dataclass(frozen=True)
+class Authorised:
+    """An account someone may act on, and the moment in its team's zone (its CSM's team's)."""
+
+    account: Account
+    local: localtime.LocalTime
+
+    @property
+    def today(self) -> date:
+        return self.local.today
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.local.zone
+
+
 def authorised_account(
-    *, session: Session, user_id: str, account_id: int, settings: Settings
-) -> tuple[Account, Person, ZoneInfo]:
-    """The account, its owner and the owner's team zone, if `user_id` may act on it; else a refusal."""
+    *, session: Session, user_id: str, account_id: int, settings: Settings, now: datetime
+) -> Authorised:
+    """The account and its local time, if `user_id` may act on it; else a refusal."""
     account = session.get(Account, account_id)
     owner = session.get(Person, account.owner_id) if account else None
     if account is None or owner is None:
@@ -89,4 +107,4 @@ def authorised_account(
             f"Only the account's CSM (<@{escape(owner.slack_user_id)}>), their manager or an admin "
             f"can act on {escape(account.name)}."
         )
-    return account, owner, localtime.person_zone(owner, session=session)
+    return Authorised(account=account, local=localtime.for_person(owner, session=session, now=now))

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.db import refresh_statistics, session_scope
 from bot.plaintext import plural
 from bot.services import alerts, localtime, steps, teams
-from bot.services.usage import MedianMemo, detect
+from bot.services.usage import Medians, detect
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,11 @@ def after_import(*, session: Session, now: datetime, settings: Settings) -> Fres
     morning round would judge them; the caller commits."""
     started = steps.generate(session=session, today=now.date(), cadence=settings.review_cadence_days)
     rules = settings.decline_rules()
-    memo: MedianMemo = {}
+    medians = Medians()
     declining = 0
     for team in teams.all_teams(session=session):
         today = localtime.for_team(team, session=session, now=now).today
-        detection = detect(session=session, today=today, rules=rules, team_id=team.id, memo=memo)
+        detection = detect(session=session, today=today, rules=rules, team_id=team.id, medians=medians)
         alerts.refresh(session=session, detection=detection)
         declining += len(detection.declining)
     return Freshened(new_accounts=started, declining=declining)

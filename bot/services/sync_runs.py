@@ -1,19 +1,22 @@
-"""The clock's daily syncs as rows: claimed once per source and UTC day, and their failures read back
-for the morning posts (docs/how-it-works.md, "Data that arrives by itself")."""
+"""Syncs as rows: the clock's daily one claimed once per source and UTC day, one by hand (`csm-coach
+sync`) recorded beside it without taking its place, and the latest one's failure read back for the
+morning posts (docs/how-it-works.md, "Data that arrives by itself")."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, and_, update
+from sqlalchemy import Engine, and_, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
 from bot.models import SyncRun, SyncState
 
+BY_CLOCK, BY_HAND = "clock", "command"  # SyncRun.started_by
 STALE_RUNNING = timedelta(minutes=30)  # a sync left running this long by a killed clock is taken again
 FAILURES_SHOWN_FOR = timedelta(days=1)  # a failure is said on the day it happened and the next
 
@@ -48,6 +51,7 @@ def claim(*, engine: Engine, sources: Sequence[str], day: date, now: datetime) -
                     and_(
                         col(SyncRun.source) == source,
                         col(SyncRun.run_date) == day,
+                        col(SyncRun.started_by) == BY_CLOCK,
                         col(SyncRun.state) == SyncState.RUNNING,
                         col(SyncRun.started_at) <= now - STALE_RUNNING,
                     )
@@ -62,10 +66,42 @@ def claim(*, engine: Engine, sources: Sequence[str], day: date, now: datetime) -
 def finish(
     *, engine: Engine, source: str, day: date, now: datetime, error: str | None, summary: str | None = None
 ) -> None:
+    """The clock's daily sync of the source is over: done, or failed for `error`."""
+    where = (col(SyncRun.source) == source, col(SyncRun.run_date) == day, col(SyncRun.started_by) == BY_CLOCK)
+    _finish(engine, where, now=now, error=error, summary=summary)
+
+
+def begin_by_hand(*, engine: Engine, source: str, now: datetime) -> int:
+    """A `csm-coach sync` of the source begins: its row, which leaves the clock's daily slot alone."""
+    with session_scope(engine) as session:
+        run = SyncRun(
+            source=source, run_date=now.date(), state=SyncState.RUNNING, started_at=now, started_by=BY_HAND
+        )
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+def finish_by_hand(
+    *, engine: Engine, run_id: int, now: datetime, error: str | None, summary: str | None = None
+) -> None:
+    _finish(engine, (col(SyncRun.id) == run_id,), now=now, error=error, summary=summary)
+
+
+def forget_by_hand(*, engine: Engine, run_id: int) -> None:
+    """A sync by hand stopped before it wrote anything: as if it had not begun."""
+    with session_scope(engine) as session:
+        session.exec(delete(SyncRun).where(col(SyncRun.id) == run_id))
+
+
+def _finish(
+    engine: Engine, where: tuple[Any, ...], *, now: datetime, error: str | None, summary: str | None
+) -> None:
     with session_scope(engine) as session:
         session.exec(
             update(SyncRun)
-            .where(col(SyncRun.source) == source, col(SyncRun.run_date) == day)
+            .where(*where)
             .values(
                 state=SyncState.FAILED if error else SyncState.DONE,
                 finished_at=now,
@@ -76,11 +112,12 @@ def finish(
 
 
 def recent_failures(*, session: Session, today: date) -> list[SyncFailure]:
-    """Each source whose latest daily sync failed, today or yesterday (UTC): what the posts must say."""
+    """Each source whose latest finished sync, the clock's or one by hand, failed today or yesterday
+    (UTC): what the posts must say. A sync that works afterwards, by hand too, clears it."""
     rows = session.exec(
         select(SyncRun)
-        .where(col(SyncRun.run_date) >= today - FAILURES_SHOWN_FOR)
-        .order_by(col(SyncRun.run_date).desc())
+        .where(col(SyncRun.run_date) >= today - FAILURES_SHOWN_FOR, col(SyncRun.state) != SyncState.RUNNING)
+        .order_by(col(SyncRun.finished_at).desc(), col(SyncRun.id).desc())
     ).all()
     latest: dict[str, SyncRun] = {}
     for row in rows:

@@ -49,9 +49,25 @@ def feed_newest(*, session: Session) -> date | None:
     return session.exec(select(func.max(Account.last_usage_day))).one()
 
 
-# The workspace's median ratio per (windows, rules), shared by the teams of one round: each team's
-# detection needs it, and reading the whole workspace again for each team would cost the round dearly.
-MedianMemo = dict[tuple[Windows, DeclineRules], float | None]
+class Medians:
+    """The workspace's median ratio per (windows, rules), read once for all the teams that share it.
+
+    Each team's detection needs the median (a dip is measured over the whole workspace), and reading
+    the whole workspace again for each team would cost a round of many teams dearly. Whoever judges
+    several teams in one go (a round, a dry run, an import's refresh) holds one; it never outlives them.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Windows, DeclineRules], float | None] = {}
+
+    def get(self, *, session: Session, windows: Windows, rules: DeclineRules) -> float | None:
+        key = (windows, rules)
+        if key not in self._known:
+            self._known[key] = workspace_median_ratio(session=session, windows=windows, rules=rules)
+        return self._known[key]
+
+    def remember(self, windows: Windows, rules: DeclineRules, median: float | None) -> None:
+        self._known[(windows, rules)] = median
 
 
 def detect(
@@ -60,7 +76,7 @@ def detect(
     today: date,
     rules: DeclineRules,
     team_id: int | None = None,
-    memo: MedianMemo | None = None,
+    medians: Medians | None = None,
 ) -> Detection:
     """Judge the accounts of one team (or all) for the local day `today`; nothing on a stale feed.
 
@@ -87,14 +103,12 @@ def detect(
         )
         for account_id, recent_sum, baseline_sum in rows
     }
-    if team_id is None:
-        median = _remember_median(session, windows, rules, workspace_median(plain.values(), rules))
-    elif memo is not None and (windows, rules) in memo:
-        median = memo[(windows, rules)]
-    else:
-        median = workspace_median_ratio(session=session, windows=windows, rules=rules)
-    if memo is not None:
-        memo[(windows, rules)] = median
+    if team_id is not None:
+        median = (medians or Medians()).get(session=session, windows=windows, rules=rules)
+    else:  # the whole workspace is at hand
+        median = workspace_median(plain.values(), rules)
+        if medians is not None:
+            medians.remember(windows, rules, median)
     assessments, dip = judge(plain, feed=feed, rules=rules, median=median)
     declining = [i for i, a in assessments.items() if a.trend is Trend.DECLINING]
     accounts: dict[int, Account] = {}
@@ -104,38 +118,12 @@ def detect(
     return Detection(today, windows, feed, assessments, accounts, dip, team_id)
 
 
-_MEDIAN_KEY = "csm_coach.workspace_median"
-
-
 def workspace_median_ratio(*, session: Session, windows: Windows, rules: DeclineRules) -> float | None:
-    """The median recent/baseline ratio over the whole workspace's eligible accounts, for the dip.
-
-    A team's detection needs it too, so a round of many teams in one transaction reads the workspace
-    once: the value is kept on the session for that transaction and those windows and rules.
-    """
-    kept = session.info.get(_MEDIAN_KEY)
-    transaction = session.get_transaction()
-    if (
-        kept is not None
-        and transaction is not None
-        and kept[0] is transaction
-        and kept[1] == (windows, rules)
-    ):
-        return kept[2]
+    """The median recent/baseline ratio over the whole workspace's eligible accounts, for the dip."""
     dialect = _prepare(session)
     # Only the sums, as floats: no Assessment per account, the same arithmetic as `ratio`.
     rows = session.exec(_window_sums(windows, None, dialect))
-    median = median_ratio(window_ratio(r or 0.0, b or 0.0, rules) for _, r, b in rows)
-    return _remember_median(session, windows, rules, median)
-
-
-def _remember_median(
-    session: Session, windows: Windows, rules: DeclineRules, median: float | None
-) -> float | None:
-    transaction = session.get_transaction()
-    if transaction is not None:
-        session.info[_MEDIAN_KEY] = (transaction, (windows, rules), median)
-    return median
+    return median_ratio(window_ratio(r or 0.0, b or 0.0, rules) for _, r, b in rows)
 
 
 def _prepare(session: Session) -> str:

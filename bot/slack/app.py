@@ -8,12 +8,12 @@ How a listener answers — the one rule for transactions on the Slack surface:
    slash command's answer is its ack: it calls no Slack and only reads (SQLite readers never wait for
    a writer; the one write, `/teamload channel`, waits 2 s at most); `benchmarks/ack_time.py`
    measures it at scale.
-2. **Record, commit, then speak.** What the work records is written in one transaction
-   (`with work.transaction() as session:`), which commits when the block ends; only then does it call
-   Slack (edit the message, redraw App Home, open a modal, answer the command). No connection is held
-   across a Slack call.
+2. **Record, commit, then speak.** A listener's work is one handle function run in one transaction
+   (`bot/slack/work.py`), which commits when it returns; it returns what to say as effects, and only
+   then are they sent to Slack (edit the message, redraw App Home, open a modal, answer the command).
+   No connection is held across a Slack call.
 3. **Tell the truth.** Slack failing after the commit is reported as it is: "Recorded, but I couldn't
-   update the message" (`Work.show`), never "something went wrong". An error before the commit rolls
+   update the message" (`Outlet.show`), never "something went wrong". An error before the commit rolls
    everything back, and the user hears it: a busy database ("try again in a moment": the request path
    waits 2 s for a lock, never 30), a refusal, or an unexpected error with a reference to quote.
 """

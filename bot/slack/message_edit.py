@@ -1,20 +1,36 @@
-"""A line of a bot message edited in place: locked and stored in the click's transaction, sent after it."""
+"""A line of a bot message edited in place: locked and stored in the click's transaction, sent after it.
+
+Where the user acted is a `Place`: a bot message (its line is edited) or App Home (redrawn)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select, update
 
+from bot.config import Settings
 from bot.db import session_scope
 from bot.models import Delivery
+from bot.slack.home import HomeRefresh
 
 # Two clicks on one message can reach Slack out of order; the last to finish re-sends the newest.
 RESEND_TRIES = 3
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a line the user acted on is shown: a bot message (`channel`, `ts`, and the blocks and text
+    the click saw), or, with no message, the user's App Home."""
+
+    channel: str | None = None
+    ts: str | None = None
+    shown: list[dict[str, Any]] = field(default_factory=list)
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,3 +90,27 @@ def stage_line(
     return MessageEdit(
         channel=channel, ts=ts, text=text or "csm-coach", blocks=updated, stored=delivery is not None
     )
+
+
+def stage_note(
+    *,
+    session: Session,
+    place: Place,
+    user_id: str,
+    block_id: str,
+    note: dict[str, Any],
+    settings: Settings,
+    now: datetime,
+) -> MessageEdit | HomeRefresh | None:
+    """Inside the act's transaction: the message's line becomes `note`, or App Home is to be redrawn."""
+    if place.channel and place.ts:
+        return stage_line(
+            session=session,
+            channel=place.channel,
+            ts=place.ts,
+            block_id=block_id,
+            replacement=note,
+            shown=place.shown,
+            text=place.text,
+        )
+    return HomeRefresh(user_id=user_id, settings=settings, now=now)

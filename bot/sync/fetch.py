@@ -1,35 +1,36 @@
-"""Reading a SQL source: the query's result streamed, in chunks, into a CSV file in the importer's columns.
+"""Reading a SQL source: the query's result streamed, a chunk at a time, straight into the importer.
 
-The importer then reads the file exactly as it reads an import, so a sync validates and commits
-like one. Only the result's column names and the rows' lines are kept, to say errors in the
-result's words.
+`ResultRows` is read by the importers through the same interface as a CSV file (`Table`), so a sync
+validates and commits exactly like an import, with no file in between; a "line" is the result's row
+number plus one, and errors name the result's own column names.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import tempfile
-from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from itertools import chain
-from operator import itemgetter
-from pathlib import Path
-from typing import IO, Any
+from operator import itemgetter, length_hint
+from typing import Any, Self
 
-from sqlalchemy import Date, bindparam, create_engine, text
+from sqlalchemy import Connection, Date, Engine, TextClause, bindparam, create_engine, text
 from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
 
 from bot.errors import UserFacingError
+from bot.importers.csvfile import Progress, Row, Table
+from bot.importers.errors import Problems
+from bot.importers.fields import parse_date
 from bot.plaintext import flatten
 from bot.sync.config import Source
 
 CHUNK = 10_000  # rows fetched at a time: the result is never held whole
-Counter = Callable[[int], None]  # rows fetched so far
+Counter = Callable[[int], None]  # rows read so far
 
 
 class SyncError(UserFacingError):
@@ -39,25 +40,6 @@ class SyncError(UserFacingError):
         self.reason = reason
         self.kind = kind
         super().__init__(f"sync {kind}: {reason}" if kind else reason)
-
-
-@dataclass
-class Fetched:
-    """What was written: the result's own name for each CSV column, and where multi-line rows begin."""
-
-    columns: dict[str, str]  # importer column -> the result's column name
-    rows: int = 0
-    whole: bool = False  # a usage query without :since, run whole
-    # (first CSV line, row number) of each row after one whose values span several lines
-    shifts: list[tuple[int, int]] = field(default_factory=list)
-
-    def row_of(self, line: int) -> int:
-        """The result's row number (1-based) of a CSV line; the header is line 1."""
-        index = bisect_right(self.shifts, (line, math.inf)) - 1
-        if index < 0:
-            return line - 1
-        start, row = self.shifts[index]
-        return row + (line - start)
 
 
 def normalise(name: str) -> str:
@@ -93,29 +75,157 @@ def scrub(message: str, source: Source) -> str:
 
 
 def pick_columns(names: Sequence[str], required: Sequence[str], optional: Sequence[str]) -> dict[str, int]:
-    """The result's index of each importer column it has; a missing required one is an error."""
+    """The result's index of each importer column it has; every column given twice and every missing
+    one is said, in one error."""
     index: dict[str, int] = {}
+    problems = []
     for position, name in enumerate(names):
-        index.setdefault(normalise(name), position)
+        column = normalise(name)
+        if column in index and column in (*required, *optional):
+            first = names[index[column]]
+            problems.append(f'the query\'s result has column "{column}" twice ("{first}" and "{name}")')
+        index.setdefault(column, position)
     missing = [column for column in required if column not in index]
     if missing:
-        raise SyncError(
-            f'missing column "{missing[0]}" in the query\'s result (it has: {", ".join(names)}); '
-            f"alias it: SELECT … AS {missing[0]}"
+        said = ", ".join(f'"{column}"' for column in missing)
+        aliases = ", ".join(f"… AS {column}" for column in missing)
+        problems.append(
+            f"missing column{'s' if len(missing) > 1 else ''} {said} in the query's result "
+            f"(it has: {', '.join(names)}); alias {'them' if len(missing) > 1 else 'it'}: SELECT {aliases}"
         )
+    if problems:
+        raise SyncError("\n".join(problems))
     return {column: index[column] for column in (*required, *optional) if column in index}
 
 
-def fetch(
+class _ResultReader:
+    """The result's rows, a chunk at a time, as tuples in the importer's columns; `line_num` as a csv
+    reader's (the header is line 1, so row N is line N + 1).
+
+    The rows are handed on by `chain`, in C: the line is worked out from the chunk's iterator only when
+    asked for (a bad row, the end of a batch), never counted row by row.
+    """
+
+    def __init__(
+        self,
+        partitions: Iterator[Sequence[Any]],
+        project: Callable[[Any], tuple[Any, ...]] | None,
+        source: Source,
+        errors: tuple[type[Exception], ...],
+        *,
+        text: bool,
+    ) -> None:
+        self.rows = 0  # rows handed on so far
+        self.counter: Counter | None = None
+        self._start = 1  # the line before the current chunk
+        self._size = 0
+        self._current: Iterator[Any] = iter(())
+        self._rows = chain.from_iterable(self._chunks(partitions, project, source, errors, text))
+
+    @property
+    def line_num(self) -> int:
+        return self._start + self._size - length_hint(self._current)
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return self._rows
+
+    def _chunks(
+        self,
+        partitions: Iterator[Sequence[Any]],
+        project: Callable[[Any], tuple[Any, ...]] | None,
+        source: Source,
+        errors: tuple[type[Exception], ...],
+        text: bool,
+    ) -> Iterator[Iterator[tuple[str, ...]]]:
+        try:
+            for partition in partitions:
+                rows = list(partition) if project is None else list(map(project, partition))
+                # Text as the CSV import reads it, unless the driver says every column is text (or NULL,
+                # which the importers' careful path reads as an empty field); the check stays in C.
+                if not text and not set(map(type, chain.from_iterable(rows))) <= _TEXT:
+                    rows = [tuple(map(as_text, row)) for row in rows]
+                self._start += self._size
+                self._size = len(rows)
+                self._current = iter(rows)
+                self.rows += len(rows)
+                yield self._current
+                if self.counter is not None:
+                    self.counter(self.rows)
+        except errors as error:
+            raise SyncError(said_by_source(error, source)) from None
+
+
+_TEXT = {str}
+
+
+class ResultRows(Table):
+    """A query's result, read by the importers as they read a file (bot/importers/csvfile.py `Table`):
+    only the importer's columns, in its order; errors name the result's own column."""
+
+    def __init__(
+        self,
+        source: Source,
+        names: Sequence[str],
+        picked: dict[str, int],
+        partitions: Iterator[Sequence[Any]],
+        errors: tuple[type[Exception], ...] = (SQLAlchemyError,),
+        text_columns: Sequence[bool] = (),
+    ) -> None:
+        self.name = source.shown
+        self.parse_day = parse_date
+        self.header = list(picked)
+        self.shown_header = [names[i] for i in picked.values()]
+        self.header_line = 1
+        self.columns = {column: position for position, column in enumerate(picked)}
+        self.labels = {column: names[i] for column, i in picked.items() if names[i] != column}
+        self.problems = Problems()
+        self.whole = False  # a usage query without :since, run whole
+        indexes = list(picked.values())
+        getter = itemgetter(*indexes)
+        project = getter if len(picked) > 1 else (lambda row: (getter(row),))
+        plain = indexes == list(range(len(names))) and bool(text_columns)  # the driver's own tuples
+        text = bool(text_columns) and all(text_columns[i] for i in indexes)
+        self.result = self.reader = _ResultReader(
+            partitions, None if plain else project, source, errors, text=text
+        )
+
+    def line_of(self, fields: Sequence[str]) -> int:
+        return self.result.line_num
+
+    def bytes_read(self) -> int:
+        return self.result.rows
+
+    def text_of(self, fields: Sequence[Any]) -> Sequence[str]:
+        return tuple(map(as_text, fields))
+
+    def is_blank(self, fields: Sequence[Any]) -> bool:
+        return not any(as_text(field).strip() for field in fields)
+
+    def rows(self, progress: Progress | None = None, every: int = 5_000) -> Iterator[Row]:
+        for row in super().rows(progress, every):
+            row.fields = self.text_of(row.fields)
+            yield row
+
+
+def said_by_source(error: Exception, source: Source) -> str:
+    said = getattr(error, "orig", None) or error
+    first = (str(said).strip().splitlines() or [type(said).__name__])[0]
+    return f"the source said: {scrub(first, source)}"
+
+
+@contextmanager
+def result_rows(
     source: Source,
-    out: IO[str],
     *,
     required: Sequence[str],
     optional: Sequence[str] = (),
     since: date | None = None,
     counter: Counter | None = None,
-) -> Fetched:
-    """Run the source's query and write its rows to `out` as CSV; SyncError (no password in it)."""
+) -> Iterator[ResultRows]:
+    """Run the source's query; its rows, streamed a chunk at a time while the `with` lasts.
+
+    SyncError (no password in it) when the query cannot run or the source fails while it is read.
+    """
     clause = text(source.query)
     wanted = set(clause.compile().params)
     given: dict[str, Any] = {}
@@ -136,84 +246,122 @@ def fetch(
     except ImportError as error:
         module = getattr(error, "name", None) or "its driver"
         raise SyncError(f"{source.url.drivername} needs the Python module {module}") from None
+    errors = _driver_errors(engine)
     try:
-        with engine.connect() as connection:
-            _as_text_from_postgresql(connection.connection.dbapi_connection)
-            result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(clause)
-            names = list(result.keys())
+        try:
+            connection = engine.connect()
+        except errors as error:
+            # Not chained: the driver's exception may carry the URL or the statement's parameters.
+            raise SyncError(said_by_source(error, source)) from None
+        with connection, ExitStack() as stack:
+            try:
+                names, partitions, text_columns = _execute(connection, clause, stack)
+            except errors as error:
+                raise SyncError(said_by_source(error, source)) from None
             picked = pick_columns(names, required, optional)
-            fetched = Fetched({column: names[i] for column, i in picked.items()})
-            fetched.whole = since is not None and "since" not in wanted
-            _write(result.partitions(CHUNK), picked, out, fetched, counter)
-    except SQLAlchemyError as error:
-        said = getattr(error, "orig", None) or error
-        first = (str(said).strip().splitlines() or [type(said).__name__])[0]
-        # Not chained: the driver's exception may carry the URL or the statement's parameters.
-        raise SyncError(f"the source said: {scrub(first, source)}") from None
+            rows = ResultRows(source, names, picked, partitions, errors, text_columns)
+            rows.whole = since is not None and "since" not in wanted
+            rows.result.counter = counter
+            yield rows
     finally:
         engine.dispose()
-    return fetched
 
 
-def _as_text_from_postgresql(dbapi_connection: Any) -> None:
+def _driver_errors(engine: Engine) -> tuple[type[Exception], ...]:
+    """What a source may raise: SQLAlchemy's errors, and its driver's own where the rows come from it."""
+    dbapi_error = getattr(getattr(engine.dialect, "loaded_dbapi", None), "Error", None)
+    if isinstance(dbapi_error, type) and issubclass(dbapi_error, Exception):
+        return (SQLAlchemyError, dbapi_error)
+    return (SQLAlchemyError,)
+
+
+def _execute(
+    connection: Connection, clause: TextClause, stack: ExitStack
+) -> tuple[list[str], Iterator[Sequence[Any]], list[bool]]:
+    """The result's column names, its rows a chunk at a time, and which columns the driver gives as
+    text (or NULL) whatever the row.
+
+    From psycopg, straight from a server-side cursor of the driver, fetched a chunk ahead in a thread
+    while the importer checks and stores the last one: plain tuples made in C, where SQLAlchemy's rows
+    cost about as much as all the rest of a usage sync (docs/benchmarks.md, "Sync"). Any other source
+    through SQLAlchemy's streamed result. Either way `:since` is a bound parameter.
+    """
+    dbapi_connection: Any = connection.connection.dbapi_connection
+    if _is_psycopg(dbapi_connection):
+        as_text_oids = _as_text_from_postgresql(dbapi_connection)
+        compiled = clause.compile(dialect=connection.dialect)
+        cursor = dbapi_connection.cursor(name="csm_coach_sync")
+        cursor.itersize = CHUNK
+        cursor.execute(str(compiled), compiled.params)  # a dict, even empty: "%%" is then read as "%"
+        description = cursor.description or ()
+        names = [column.name for column in description]
+        ahead = stack.enter_context(_Ahead(partial(cursor.fetchmany, CHUNK)))
+        return names, iter(ahead), [column.type_code in as_text_oids for column in description]
+    result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(clause)
+    return list(result.keys()), result.partitions(CHUNK), []
+
+
+class _Ahead:
+    """Chunks fetched in a thread, at most `depth` ahead of the reader; the driver waits on the network
+    without the GIL, so the source's server works while the rows before are checked and stored."""
+
+    def __init__(self, fetch: Callable[[], Sequence[Any]], depth: int = 2) -> None:
+        self._fetch = fetch
+        self._queue: queue.Queue[Sequence[Any] | BaseException] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="csm-coach-sync-fetch", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()  # the reader stopped (done, or a bad row): the thread ends after its fetch
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                chunk = self._fetch()
+                self._put(chunk)
+                if not chunk:
+                    return
+        except BaseException as error:  # said by the reader, in its own thread
+            self._put(error)
+
+    def _put(self, item: Sequence[Any] | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        while True:
+            item = self._queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+
+
+def _is_psycopg(dbapi_connection: Any) -> bool:
+    return type(dbapi_connection).__module__.startswith("psycopg") and hasattr(dbapi_connection, "adapters")
+
+
+def _as_text_from_postgresql(dbapi_connection: Any) -> set[int]:
     """psycopg: NUMERIC (and DATE, when the server writes it as ISO) read as the server's text, which
     the import parses anyway, rather than as objects written back to text: most of the cost of a usage
-    sync from PostgreSQL was those steps."""
-    adapters = getattr(dbapi_connection, "adapters", None)
-    if adapters is None or not type(dbapi_connection).__module__.startswith("psycopg"):
-        return
+    sync from PostgreSQL was those steps. The type ids then read as text (or NULL)."""
+    adapters = dbapi_connection.adapters
     from psycopg.types.string import TextLoader
 
     adapters.register_loader("numeric", TextLoader)
+    as_text = ["text", "varchar", "bpchar", "name", "numeric"]
     style = dbapi_connection.execute("SHOW DateStyle").fetchone()
     if style and str(style[0]).upper().startswith("ISO"):
         adapters.register_loader("date", TextLoader)
-
-
-def _write(
-    partitions: Any, picked: dict[str, int], out: IO[str], fetched: Fetched, counter: Counter | None
-) -> None:
-    """Write the rows a chunk at a time, with loops that stay in C where the values allow.
-
-    csv writes str, int, float and date as the import reads them, and None as an empty field; only a
-    chunk holding a Decimal or a datetime is converted value by value.
-    """
-    header = csv.writer(out, lineterminator="\n")
-    header.writerow(list(picked))
-    project = itemgetter(*picked.values())  # a tuple: every kind requires three columns or more
-    line = 2  # of the next row; the header is line 1
-    for partition in partitions:
-        rows = list(map(project, partition))
-        if not set(map(type, chain.from_iterable(rows))) <= _WRITTEN_AS_IS:
-            rows = [tuple(map(as_text, row)) for row in rows]
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        text = buffer.getvalue()
-        out.write(text)
-        if _breaks(text) != len(rows):  # a value spans lines: note where the rows after it begin
-            for fields in rows:
-                fetched.rows += 1
-                breaks = _breaks("".join(f for f in fields if isinstance(f, str)))
-                line += 1 + breaks
-                if breaks:
-                    fetched.shifts.append((line, fetched.rows + 1))
-        else:
-            fetched.rows += len(rows)
-            line += len(rows)
-        if counter is not None:
-            counter(fetched.rows)
-
-
-_WRITTEN_AS_IS = {str, int, float, date, type(None)}
-
-
-def _breaks(text: str) -> int:
-    """Line breaks as a CSV reader counts lines (bot/importers/csvfile.py)."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
-
-
-def temporary_csv(directory: Path | None = None) -> Any:
-    """A named temporary file the importer can open by path, removed afterwards."""
-    return tempfile.NamedTemporaryFile(  # noqa: SIM115 - the caller's `with`
-        "w", suffix=".csv", dir=directory, encoding="utf-8", newline="", delete=True
-    )
+        as_text.append("date")
+    return {info.oid for info in map(adapters.types.get, as_text) if info is not None}

@@ -1,11 +1,10 @@
-"""One sync: a SQL source's rows through the CSV importer of its kind, errors said in the result's words."""
+"""One sync: a SQL source's rows streamed through its kind's importer, errors in the result's words."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -17,7 +16,7 @@ from bot.importers.fields import EARLIEST_DATE
 from bot.models import Usage
 from bot.plaintext import plural
 from bot.sync.config import Source
-from bot.sync.fetch import Counter, Fetched, SyncError, fetch, temporary_csv
+from bot.sync.fetch import Counter, ResultRows, SyncError, result_rows
 
 
 @dataclass(frozen=True)
@@ -49,14 +48,14 @@ def since_for(source: Source, *, engine: Engine) -> date:
 
 
 def _importer(kind: str, today: date) -> tuple[Callable[..., ImportResult], tuple[str, ...], tuple[str, ...]]:
-    """The CSV importer of a kind, with its required and optional columns."""
+    """The importer of a kind (it reads a file or a query's result alike), with its columns."""
     from bot.importers import accounts, team, usage
 
     if kind == "usage":
-        return (lambda path, **kw: usage.import_usage(path, today=today, **kw)), usage.COLUMNS, ()
+        return (lambda rows, **kw: usage.import_usage(rows, today=today, **kw)), usage.COLUMNS, ()
     if kind == "accounts":
         columns = accounts.COLUMNS, tuple(getattr(accounts, "OPTIONAL", ()))
-        return (lambda path, **kw: accounts.import_accounts(path, today=today, **kw)), *columns
+        return (lambda rows, **kw: accounts.import_accounts(rows, today=today, **kw)), *columns
     return team.import_team, team.COLUMNS, tuple(getattr(team, "OPTIONAL", ()))
 
 
@@ -69,26 +68,25 @@ def sync_source(
     progress: Progress | None = None,
     options: Mapping[str, Any] | None = None,
 ) -> Synced:
-    """Fetch the source into a CSV file and import it, all or nothing; SyncError naming row and column.
+    """Stream the source's rows through its kind's importer, all or nothing; SyncError naming row and
+    column.
 
-    `today` (UTC) bounds the dates as an import's; `fetching` counts the rows read, `progress` the import;
-    `options` are the importer's own (`importer_options`), as the CSV import passes them.
+    `today` (UTC) bounds the dates as an import's; `fetching` counts the rows read; `progress` is the
+    importer's own; `options` are the importer's (`importer_options`), as the CSV import passes them.
     """
     importer, required, optional = _importer(source.kind, today)
     since = since_for(source, engine=engine) if source.kind == "usage" else None
     options = {**(options or {}), **({"skip_unknown_accounts": True} if source.skip_unknown_accounts else {})}
-    with temporary_csv() as out:
-        try:
-            fetched = fetch(source, out, required=required, optional=optional, since=since, counter=fetching)
-        except SyncError as error:
-            raise SyncError(error.reason, kind=source.kind) from None
-        out.flush()
-        try:
-            result = importer(Path(out.name), engine=engine, progress=progress, **options)
-        except CsvError as error:
-            raise SyncError(said_by_row(error, fetched), kind=source.kind) from None
+    try:
+        with result_rows(source, required=required, optional=optional, since=since, counter=fetching) as rows:
+            try:
+                result = importer(rows, engine=engine, progress=progress, **options)
+            except CsvError as error:
+                raise SyncError(said_by_row(error, rows)) from None
+    except SyncError as error:
+        raise SyncError(error.reason, kind=source.kind) from None
     result.file = source.shown
-    return Synced(source, result, since, fetched.whole)
+    return Synced(source, result, since, rows.whole)
 
 
 def importer_options(kind: str, settings: Settings) -> dict[str, Any]:
@@ -102,21 +100,21 @@ def importer_options(kind: str, settings: Settings) -> dict[str, Any]:
     return {}
 
 
-def said_by_row(error: CsvError, fetched: Fetched) -> str:
+def said_by_row(error: CsvError, rows: ResultRows) -> str:
     """The importer's "file:line:column" in the result's words: row N (the first row is 1), column C;
     every bad row the importer named, one a line."""
     if isinstance(error, CsvErrors):
-        lines = [_said(e, fetched) for e in error.errors]
+        lines = [_said(e, rows) for e in error.errors]
         if error.total > len(error.errors):
             lines.append(f"and {plural(error.total - len(error.errors), 'more bad row')}")
         return "\n".join(lines)
-    return _said(error, fetched)
+    return _said(error, rows)
 
 
-def _said(error: CsvError, fetched: Fetched) -> str:
+def _said(error: CsvError, rows: ResultRows) -> str:
     if error.line <= 1:
         return f"the query's result: {error.message}"
-    where = f"row {fetched.row_of(error.line)}"
+    where = f"row {error.line - 1}"
     if error.column_name:
-        where += f", column {fetched.columns.get(error.column_name, error.column_name)}"
+        where += f", column {rows.labels.get(error.column_name, error.column_name)}"
     return f"{where}: {error.message}"

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real `csm-coach serve` process, the CLI, and (from tests/conftest.py) `slack`.
+"""End-to-end fixtures: `csm-coach serve` and the CLI, and (from tests/conftest.py) `slack`.
 
 def test_something(serve_app, slack, engine):
     ...seed rows through `engine`...
@@ -6,6 +6,12 @@ def test_something(serve_app, slack, engine):
     answer = app.post_command("/myload", "help", user_id="U0CSM")
     assert answer.status == 200
     slack.wait_for("chat.postMessage")
+
+`serve_app`, `served_app` and `cli.run` run the app in this process (tests/support/inprocess.py): the
+same app, settings, database and stand-in, the same HTTP, without starting an interpreter each time.
+A test about what only a process shows (signals, several processes, uvicorn's workers, the start-up
+token check) asks for `serve_process` or `cli_process` (same interfaces), which marks it `process`;
+`cli.start` is always a process.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import pytest
 
 from tests.support import signing
 from tests.support.appenv import app_env
+from tests.support.inprocess import InProcessApp, InProcessCli
 from tests.support.processes import (
     BOT_TOKEN,
     DIE_WITH_PARENT,
@@ -32,9 +39,50 @@ from tests.support.processes import (
 from tests.support.slack_standin import SlackStandIn
 
 
+def serve_env(slack: SlackStandIn, database_url: str, admins: Iterable[str], env: Mapping[str, str] | None):
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": database_url,
+        "CSM_COACH_ADMINS": ",".join(admins),
+        **(env or {}),
+    }
+
+
 @pytest.fixture
-def serve_app(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[ServeApp]:
-    """Factory: `serve_app(admins=(...), env={...})` starts `csm-coach serve` and waits for /healthz.
+def serve_app(slack: SlackStandIn, database_url: str) -> Iterator[ServeApp]:
+    """Factory: `serve_app(admins=(...), env={...})` runs `serve`'s app in this process, listening.
+
+    The app uses the test's migrated database (`database_url`, the one `engine` writes to) and the
+    stand-in as its Slack API. Every app started is stopped at teardown (its listener work finished).
+    """
+    started: list[InProcessApp] = []
+
+    def start(
+        *, admins: Iterable[str] = (), env: Mapping[str, str] | None = None, timeout: float = STARTUP_TIMEOUT
+    ) -> InProcessApp:
+        app = InProcessApp(serve_env(slack, database_url, admins, env), slack)
+        started.append(app)
+        app.start(timeout)
+        return app
+
+    try:
+        yield start  # type: ignore[misc]
+    finally:
+        errors: list[BaseException] = []
+        for app in reversed(started):
+            try:
+                app.stop()
+            except BaseException as err:  # keep stopping the others
+                errors.append(err)
+        if errors:
+            raise errors[0]
+
+
+@pytest.fixture
+def serve_process(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[ServeApp]:
+    """Factory: `serve_process(admins=(...), env={...})` starts `csm-coach serve` and waits for /healthz.
 
     The server uses the test's migrated database (`database_url`, the one `engine` writes to) and the
     stand-in as its Slack API. Every process started is stopped at teardown, whatever happened.
@@ -54,15 +102,7 @@ def serve_app(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterato
             port = free_port()
             log_path = tmp_path / f"serve-{len(started)}-{port}.log"
             log_file = log_path.open("wb")
-            settings_env = {
-                "PORT": str(port),
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
-                "SLACK_API_URL": slack.base_url,
-                "DATABASE_URL": database_url,
-                "CSM_COACH_ADMINS": ",".join(admins),
-                **(env or {}),
-            }
+            settings_env = {"PORT": str(port), **serve_env(slack, database_url, admins, env)}
             try:
                 process = subprocess.Popen(
                     [str(executable), "serve"],
@@ -121,6 +161,22 @@ def served_app(serve_app: ServeApp) -> ServedApp:
 
 @pytest.fixture
 def cli(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[Cli]:
+    """`cli.run(VERB, …)` runs a verb in this process; `cli.start(VERB, …)` starts it as a process."""
+    workdir = tmp_path / "cli-cwd"
+    workdir.mkdir(exist_ok=True)
+    runner = InProcessCli(slack, database_url, workdir)
+    try:
+        yield runner
+    finally:
+        runner.stop_all()
+        for process in runner.started:
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+@pytest.fixture
+def cli_process(slack: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[Cli]:
+    """`cli_process.run(VERB, …)` and `.start(…)`: `csm-coach VERB …` as a process, as a user runs it."""
     workdir = tmp_path / "cli-cwd"
     workdir.mkdir(exist_ok=True)
     runner = Cli(slack, database_url, workdir)

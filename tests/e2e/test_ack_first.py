@@ -88,7 +88,7 @@ def test_a_click_is_acked_at_once_and_recorded_while_chat_update_takes_8_seconds
     updates = slack.wait_for("chat.update", count=2, timeout=15)
     assert updates[-1].ok
     assert "Reached out — <@U0ANA>" in str(updates[-1].blocks)
-    time.sleep(0.5)
+    slack.quiet(0.5)
     assert slack.calls("chat.postEphemeral") == []  # nothing to apologise for
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -19,6 +20,8 @@ from bot.models import Delivery, DeliveryStatus
 from tests.support import company
 from tests.support.processes import EVERY_DAY, Cli
 from tests.support.slack_standin import SlackStandIn
+
+pytestmark = pytest.mark.process  # `clock` runs until SIGTERM stops it
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -99,7 +102,7 @@ def test_a_clock_started_after_the_post_time_sends_the_round_within_a_minute_and
     first = cli.start("clock", env=EVERY_DAY)
     output = Output(first)
     seconds = wait_posted(slack, len(recipients), timeout=60)
-    time.sleep(1)
+    slack.quiet(1)
     assert posted(slack) == Counter(dict.fromkeys(recipients, 1)), output.text()
     assert stop(first, 10) < 10 and first.returncode == 0, output.text()
     assert "team Harbor (catching up): Morning round: 3 sent" in output.text(), output.text()
@@ -137,7 +140,7 @@ def test_sigterm_in_the_middle_of_a_round_finishes_the_message_in_flight_and_exi
     restarted = cli.start("clock", env=EVERY_DAY)
     later = Output(restarted)
     wait_posted(slack, len(recipients) - len(before), timeout=60)
-    time.sleep(1)
+    slack.quiet(1)
     after = posted(slack)
     assert set(after.values()) == {1} and not set(after) & set(before), (dict(before), dict(after))
     assert set(after) | set(before) == recipients, later.text()

@@ -15,7 +15,14 @@ import pytest
 from bot.web import BODY_SECONDS
 from bot.web_limits import HEAD_SECONDS
 from tests.support import rawhttp, signing
-from tests.support.processes import ServedApp
+from tests.support.processes import ServeApp, ServedApp
+
+
+@pytest.fixture
+def serve_app(serve_process: ServeApp) -> ServeApp:
+    """Here `serve` runs as a process: uvicorn's limits on connections, as `serve` runs it."""
+    return serve_process
+
 
 SLOW_CLIENTS = 40
 MARGIN = 2.5  # a loaded test machine's scheduling, on top of the deadline

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
@@ -27,6 +28,19 @@ from tests.support.blockcheck import message_text
 from tests.support.clicks import click, click_step, dm_of, step_of, submit
 from tests.support.processes import EVERY_DAY, Cli, ServeApp, ServedApp
 from tests.support.slack_standin import SlackStandIn
+
+
+@pytest.fixture
+def serve_app(serve_process: ServeApp) -> ServeApp:
+    """Here `serve` runs as a process: several processes on one database."""
+    return serve_process
+
+
+@pytest.fixture
+def cli(cli_process: Cli) -> Cli:
+    """Here the verbs run as processes: several processes on one database."""
+    return cli_process
+
 
 ZONE = ZoneInfo("Europe/London")
 BROKEN = ("Traceback", "something went wrong")
@@ -75,7 +89,7 @@ def fire_the_round_in_two_clocks(
     while time.time() < deadline and len(slack.calls("chat.postMessage")) < len(recipients):
         assert all(c.poll() is None for c in clocks), "a clock process died"
         time.sleep(0.5)
-    time.sleep(3)  # anything doubled, and the other clock's round, would have come by now
+    slack.quiet(3)  # anything doubled, and the other clock's round, would have come by now
     assert all(c.poll() is None for c in clocks), "a clock process died"
     cli.stop_all()
     said = [c.stdout.read() if c.stdout else "" for c in clocks]

@@ -79,3 +79,32 @@ def test_a_source_that_agrees_with_the_plan_or_names_a_third_owner_wins_at_once(
     assert "still have" not in result.stdout and "still has" not in result.stdout
     session.expire_all()
     assert owners(session) == source
+
+
+def test_once_the_source_has_agreed_a_later_return_to_the_old_owner_is_a_real_change(
+    cli: Cli, session: Session, harbor: dict[str, Any], tmp_path: Path
+) -> None:
+    before = owners(session)
+    assert cli.run("plan", "--team", "Harbor", "--apply").returncode == 0
+    after = owners(session)
+    first, *others = sorted(a for a in after if after[a] != before[a])
+    plan_id = session.exec(select(PlanApplication)).one().id
+    # The CRM catches up on one move only; the others still have their old owner there.
+    caught_up = cli.run(
+        "import", "accounts", str(crm_export(session, tmp_path / "crm.csv", {**before, first: after[first]}))
+    )
+    assert caught_up.returncode == 0, caught_up.stdout
+    assert f"4 accounts moved by plan {plan_id} still have their old owner" in caught_up.stdout
+    session.expire_all()
+    assert owners(session) == after
+
+    # Within the hold, the CRM gives all five back to their old owners: for the one it had agreed on,
+    # that is someone's decision, and it wins; the four others are still the CRM lagging behind.
+    back = cli.run("import", "accounts", str(crm_export(session, tmp_path / "crm2.csv", before)))
+
+    assert back.returncode == 0, back.stdout
+    assert "1 owner change" in back.stdout, back.stdout
+    assert f"4 accounts moved by plan {plan_id} still have their old owner" in back.stdout
+    session.expire_all()
+    assert owners(session) == {**after, first: before[first]}
+    assert {a: owners(session)[a] for a in others} == {a: after[a] for a in others}

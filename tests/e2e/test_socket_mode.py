@@ -19,6 +19,12 @@ from tests.support.processes import Cli
 from tests.support.slack_standin import SlackStandIn
 
 
+@pytest.fixture
+def cli(cli_process: Cli) -> Cli:
+    """Here the verbs run as processes: `run` holds Slack's socket until it is stopped."""
+    return cli_process
+
+
 class SocketStandIn:
     """Greets the app like Slack does, hands it one envelope, and collects what it sends back."""
 

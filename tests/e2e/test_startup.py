@@ -13,6 +13,19 @@ from tests.support import company
 from tests.support.processes import Cli, ServeApp, free_port
 from tests.support.slack_standin import APP_TOKEN, BOT_TOKEN, SlackStandIn
 
+
+@pytest.fixture
+def serve_app(serve_process: ServeApp) -> ServeApp:
+    """Here `serve` runs as a process: its start-up checks come before it listens."""
+    return serve_process
+
+
+@pytest.fixture
+def cli(cli_process: Cli) -> Cli:
+    """Here the verbs run as processes: the start-up checks of `serve`, `clock` and `run`."""
+    return cli_process
+
+
 VERBS = ("serve", "clock", "run")
 
 

@@ -29,6 +29,26 @@ HUBSPOT_EXPORT = """\
 """
 
 
+# As the CRMs write them today: a Salesforce Lightning "Accounts" report exported as "Details Only"
+# CSV (the report's default columns, with Account ID, Annual Revenue, Created Date and a custom Segment
+# added; dates in the exporting user's locale, here en_US), and HubSpot's companies export with its
+# default properties (the owner is the user's full name, dates carry a time).
+SALESFORCE_REPORT = """\
+"Account Owner","Account Name","Type","Rating","Last Activity","Last Modified Date","Billing State/Province",\
+"Account ID","Annual Revenue","Created Date","Segment"
+"Ana","Acme Corp","Customer - Direct","Hot","3/2/2026","3/4/2026","CA","0015g00000ABCDEAA1",\
+"$12,000.00","1/15/2024","SMB"
+"Bo","Globex","Customer - Channel","","","2/1/2026","NY","0015g00000ABCDEAA2","80000","11/2/2023","Mid-Market"
+"""
+HUBSPOT_COMPANIES = """\
+Record ID,Company name,Company owner,Create Date,Phone Number,Last Activity Date,City,Country/Region,\
+Industry,Company Domain Name,Lifecycle Stage,Annual Revenue,Number of Employees,Segment
+9001,Initech,Ana,2024-02-01 10:23,+1 555 0100,2026-03-02 09:00,Austin,United States,\
+COMPUTER_SOFTWARE,initech.com,customer,5000,120,SMB
+9002,Hooli,Cy,2024-03-04 08:00,,,Palo Alto,United States,INTERNET,hooli.com,customer,250000,5000,Enterprise
+"""
+
+
 def stored(engine: Engine) -> list[tuple[object, ...]]:
     with engine.connect() as conn:
         rows = conn.execute(
@@ -67,6 +87,42 @@ def test_a_hubspot_companies_export_is_read_with_owners_by_email_or_name(
     ]
 
 
+def test_a_salesforce_report_with_its_whole_header_needs_only_its_date_format(
+    engine: Engine, write_csv: WriteCsv, team: None, tmp_path: Path
+) -> None:
+    path = write_csv("report.csv", SALESFORCE_REPORT)
+    with pytest.raises(CsvErrors) as caught:  # the dates are the exporting user's locale's: say which
+        import_accounts(path, engine=engine, today=TODAY, source=source("salesforce", None))
+    assert [(e.line, e.column_name) for e in caught.value.errors] == [
+        (2, "Created Date"),
+        (3, "Created Date"),
+    ]
+    assert 'date_format = "%m/%d/%Y"' in caught.value.errors[0].message
+
+    locale = tmp_path / "salesforce.toml"
+    locale.write_text('date_format = "%m/%d/%Y"\n', encoding="utf-8")
+    result = import_accounts(path, engine=engine, today=TODAY, source=source("salesforce", locale))
+
+    assert result.created == 2
+    assert stored(engine) == [
+        ("0015g00000ABCDEAA1", "Acme Corp", "smb", 12000.0, "U001", date(2024, 1, 15)),
+        ("0015g00000ABCDEAA2", "Globex", "mid_market", 80000.0, "U002", date(2023, 11, 2)),
+    ]
+
+
+def test_a_hubspot_companies_export_with_its_default_properties_is_read_as_it_comes(
+    engine: Engine, write_csv: WriteCsv, team: None
+) -> None:
+    path = write_csv("companies.csv", HUBSPOT_COMPANIES)
+
+    import_accounts(path, engine=engine, today=TODAY, source=source("hubspot", None))
+
+    assert stored(engine) == [
+        ("9001", "Initech", "smb", 5000.0, "U001", date(2024, 2, 1)),
+        ("9002", "Hooli", "enterprise", 250000.0, "U003", date(2024, 3, 4)),
+    ]
+
+
 def test_errors_name_the_columns_as_the_export_calls_them(
     engine: Engine, write_csv: WriteCsv, team: None
 ) -> None:
@@ -79,7 +135,7 @@ def test_errors_name_the_columns_as_the_export_calls_them(
         import_accounts(path, engine=engine, today=TODAY, source=source("hubspot", None))
 
     assert str(caught.value).splitlines() == [
-        f'{path}:2:3: Company owner: "Jane@Acme.com" is not in the team file: add this Hubspot user to it '
+        f'{path}:2:3: Company owner: "Jane@Acme.com" is not in the team file: add this HubSpot user to it '
         "(the email is enough, Slack finds the id) and run `csm-coach import team` first",
         f'{path}:3:4: Annual Revenue: not a number: "lots"',
     ]

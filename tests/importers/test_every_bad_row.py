@@ -149,3 +149,37 @@ def test_skip_unknown_accounts_skips_and_counts_their_rows(
 
     assert (result.rows, result.created) == (4, 2)
     assert "2 rows of unknown accounts skipped" in result.summary()
+
+
+def test_everything_wrong_with_a_header_is_said_in_one_run(
+    engine: Engine, write_csv: WriteCsv, team: None, snapshot: Snapshot
+) -> None:
+    before = snapshot()
+    path = write_csv("accounts.csv", "external_id,name,name,arr,renewal_date\nA-1,Acme,Acme,1,\n")
+
+    with pytest.raises(CsvErrors) as caught:
+        import_accounts(path, engine=engine, today=TODAY)
+
+    assert str(caught.value).splitlines() == [
+        f"{path}:1:3: name: column appears twice (columns 2 and 3)",
+        f'{path}:1: missing columns "segment", "owner", "start_date" '
+        "(the header has: external_id, name, name, arr, renewal_date)",
+    ]
+    assert snapshot() == before
+
+
+def test_every_field_that_is_not_utf8_is_named_in_one_run(
+    engine: Engine, accounts: None, tmp_path_factory: pytest.TempPathFactory, snapshot: Snapshot
+) -> None:
+    before = snapshot()
+    path = tmp_path_factory.mktemp("latin1") / "usage.csv"
+    path.write_bytes(b"external_id,date,value\nA-1,2024-05-01,1\nA-\xe9,2024-05-01,2\nA-3,2024-05-01,3\xff\n")
+
+    with pytest.raises(CsvErrors) as caught:
+        import_usage(path, engine=engine, today=TODAY)
+
+    assert str(caught.value).splitlines() == [
+        f'{path}:3:1: external_id: not UTF-8: 0xE9 cannot be decoded (save the file as "CSV UTF-8")',
+        f'{path}:4:3: value: not UTF-8: 0xFF cannot be decoded (save the file as "CSV UTF-8")',
+    ]
+    assert snapshot() == before

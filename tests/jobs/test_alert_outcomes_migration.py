@@ -14,7 +14,7 @@ AT = datetime(2026, 11, 24, 10, tzinfo=UTC)
 
 
 def test_actions_on_record_become_rows_and_only_an_untouched_baseline_is_kept(engine: Engine) -> None:
-    downgrade(engine, "0011")
+    downgrade(engine, "0012")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO team (id, name, post_time) VALUES (1, 'A', '09:00')"))
         connection.execute(

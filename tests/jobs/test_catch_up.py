@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import is_sqlite
-from bot.jobs.deliver import RoundSummary
 from bot.jobs.digest import catch_up, morning_round
 from bot.models import Account, Delivery, Person, PlaybookStep, RoundState, TeamRound
+from bot.outbox.report import DeliveryReport
 from bot.services import teams
 from bot.slack.client import make_round_client
 from tests.support import company
@@ -35,7 +35,7 @@ def loaded(engine: Engine, session: Session, tmp_path: Path) -> Engine:
     return engine
 
 
-def sweep(engine: Engine, slack: SlackStandIn, now: datetime) -> dict[str, RoundSummary]:
+def sweep(engine: Engine, slack: SlackStandIn, now: datetime) -> dict[str, DeliveryReport]:
     client = make_round_client(Settings(_env_file=None, slack_api_url=slack.base_url), token="xoxb-test")
     return dict(catch_up(engine=engine, client=client, now=now, settings=SETTINGS))
 

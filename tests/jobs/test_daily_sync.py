@@ -14,7 +14,8 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.jobs.compose import plan_round
 from bot.jobs.daily_sync import daily_sync
-from bot.models import DeliveryKind, SyncRun, SyncState, Usage
+from bot.models import SyncRun, SyncState, Usage
+from bot.outbox.outgoing import ChannelPost, MorningDm
 from tests.support import company, warehouse
 from tests.support.blockcheck import message_text
 
@@ -95,7 +96,7 @@ def test_a_failed_sync_leaves_its_reason_in_the_next_morning_posts(
         engine=engine, now=AT_SIX + timedelta(hours=3), settings=SETTINGS, team_name=None, commit=False
     )
     posts = [o for plan in plans for o in plan.outgoing]
-    assert {o.kind for o in posts} == {DeliveryKind.CHANNEL_POST, DeliveryKind.DM}
+    assert {type(o.key) for o in posts} == {ChannelPost, MorningDm}
     reason = "usage sync of Mon 23 Nov failed: the source said: no such table: &lt;!channel&gt; gone."
     for post in posts:
         words = message_text({"blocks": post.message.block_dicts()})

@@ -14,8 +14,9 @@ from bot.domain.usage import DeclineRules, FeedDip, Trend
 from bot.importers.usage import import_usage
 from bot.jobs.compose import plan_team
 from bot.models import Account, Alert, Team
+from bot.outbox.outgoing import ChannelPost
 from bot.services import alerts, localtime, teams
-from bot.services.usage import Detection, MedianMemo, detect, sparkline_window
+from bot.services.usage import Detection, Medians, detect, sparkline_window
 from tests.support import company
 from tests.support.company import ACCOUNTS, TODAY
 
@@ -75,7 +76,7 @@ def test_tokyos_morning_round_shows_the_accounts_not_a_stale_feed(
     zone = zoned(session)
     plan = plan_team(session=session, team=zone["Harbor"], now=TOKYO_MORNING, settings=SETTINGS)
     assert not plan.feed.stale
-    post = next(o for o in plan.outgoing if o.kind == "channel_post")
+    post = next(o for o in plan.outgoing if isinstance(o.key, ChannelPost))
     for name in ("Silverline Health", "Dunmore Freight", "Exeter Mills"):
         assert name in post.message.text or name in str(post.message.block_dicts())
     assert "old" not in post.message.text
@@ -180,20 +181,19 @@ def test_under_a_dip_open_alerts_stay_open_and_no_new_one_is_raised(
 def test_the_teams_of_one_round_share_the_workspace_median(
     engine: Engine, session: Session, tmp_path: Path
 ) -> None:
-    """The memo is what a round passes from team to team: a team judged with it uses the median the
+    """`Medians` is what a round passes from team to team: a team judged with it uses the median the
     first team read (here forced to a deep dip) instead of reading the workspace again."""
     company.load(engine, tmp_path)
     zone = zoned(session)
     harbor = zone["Harbor"]
     today = localtime.for_team(harbor, session=session, now=TOKYO_MORNING).today
-    memo: MedianMemo = {}
-    first = detect(session=session, today=today, rules=RULES, team_id=harbor.id, memo=memo)
-    (key,) = memo
-    median = memo[key]
+    medians = Medians()
+    first = detect(session=session, today=today, rules=RULES, team_id=harbor.id, medians=medians)
+    median = medians.get(session=session, windows=first.windows, rules=RULES)
     assert first.dip is None and median is not None and median >= 1 - RULES.threshold / 2
-    memo[key] = 0.2  # as if the workspace were down 80%
-    second = detect(session=session, today=today, rules=RULES, team_id=harbor.id, memo=memo)
+    medians.remember(first.windows, RULES, 0.2)  # as if the workspace were down 80%
+    second = detect(session=session, today=today, rules=RULES, team_id=harbor.id, medians=medians)
     assert second.dip == FeedDip(0.2)
     assert first.declining and set(second.declining) < set(first.declining)
-    session.rollback()  # a new transaction: without the memo the median is read afresh
+    session.rollback()  # without the cache the median is read afresh
     assert detect(session=session, today=today, rules=RULES, team_id=harbor.id).dip == first.dip

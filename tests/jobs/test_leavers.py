@@ -16,6 +16,7 @@ from bot.services import plan as plans
 from bot.services import teams
 from bot.slack.answers import teamload
 from bot.slack.client import make_round_client
+from bot.slack.interactions import SlashCommand
 from tests.support import company
 from tests.support.blockcheck import message_text
 from tests.support.slack_standin import SlackStandIn
@@ -65,7 +66,7 @@ def test_teamload_flags_the_leaver_and_the_plan_moves_their_accounts_first(
 ) -> None:
     ana_leaves(engine, tmp_path)
     answer = teamload.answer(
-        {"command": "/teamload", "user_id": "U0MIA", "text": "", "channel_id": "C0X"},
+        SlashCommand.of({"command": "/teamload", "user_id": "U0MIA", "text": "", "channel_id": "C0X"}),
         session=session,
         settings=SETTINGS,
         now=NOW,

@@ -20,6 +20,7 @@ from bot.slack.answers import teamload
 from bot.slack.blocks.common import RulesInForce
 from bot.slack.blocks.week import manager_week_message
 from bot.slack.client import make_round_client
+from bot.slack.interactions import SlashCommand
 from tests.support import weeks
 from tests.support.blockcheck import assert_valid_message, message_text
 from tests.support.slack_standin import SlackStandIn
@@ -187,7 +188,7 @@ def the_week_goes_on_the_teams_first_working_day(engine: Engine, slack: SlackSta
 def the_week_on_demand_is_for_the_teams_managers_and_admins(session: Session) -> None:
     def ask(user_id: str, text: str = "week") -> str:
         message = teamload.answer(
-            {"command": "/teamload", "user_id": user_id, "text": text},
+            SlashCommand.of({"command": "/teamload", "user_id": user_id, "text": text}),
             session=session,
             settings=SETTINGS,
             now=weeks.at(REPORT_DAY),

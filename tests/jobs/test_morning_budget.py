@@ -11,9 +11,10 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.jobs.compose import plan_round
-from bot.models import DeliveryKind
+from bot.outbox.outgoing import MorningDm
 from bot.slack.answers import myload
 from bot.slack.home import home_view
+from bot.slack.interactions import SlashCommand
 from tests.support import factories
 from tests.support.blockcheck import assert_valid_message, assert_valid_view, message_text
 
@@ -38,7 +39,7 @@ def backlog(engine: Engine, session: Session) -> Engine:
 
 def dm_of(engine: Engine, settings: Settings = SETTINGS) -> dict[str, object]:
     (plan,) = plan_round(engine=engine, now=NOW, settings=settings, team_name=None, commit=False)
-    (dm,) = [o for o in plan.outgoing if o.kind == DeliveryKind.DM]
+    (dm,) = [o for o in plan.outgoing if isinstance(o.key, MorningDm)]
     payload = {"text": dm.message.text, "blocks": dm.message.block_dicts()}
     assert_valid_message(payload)
     return payload
@@ -78,7 +79,7 @@ def test_app_home_and_myload_show_the_same_plan(backlog: Engine, session: Sessio
     assert plan in home and "Playbook steps due (60)" in home
     assert "more step" in home, "App Home says how many it could not hold"
     answer = myload.answer(
-        {"command": "/myload", "user_id": "U0ANA", "text": "", "channel_id": "C0"},
+        SlashCommand.of({"command": "/myload", "user_id": "U0ANA", "text": "", "channel_id": "C0"}),
         session=session,
         settings=SETTINGS,
         now=NOW,

@@ -98,7 +98,7 @@ def test_jobs_follow_the_teams_in_the_database(engine: Engine, session: Session)
     summit = factories.team(session, "Summit", post_time="07:45", timezone="America/New_York")
     session.commit()
     scheduler = BackgroundScheduler()
-    sched.configure(scheduler, engine, Settings(_env_file=None))
+    schedule = sched.configure(scheduler, engine, Settings(_env_file=None))
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -117,8 +117,9 @@ def test_jobs_follow_the_teams_in_the_database(engine: Engine, session: Session)
 
         teams.configure(session=session, name="Summit", channel=None, post_time="10:15", timezone=None)
         session.commit()
-        sched.sync_jobs(scheduler, engine, Settings(_env_file=None))
+        schedule.sync_teams()
         assert "hour='10', minute='15'" in repr(scheduler.get_job(sched.team_job_id(summit.id)).trigger)
+        assert schedule.teams[sched.team_job_id(summit.id)].post_time == "10:15"
     finally:
         scheduler.shutdown(wait=False)
 
@@ -132,7 +133,7 @@ def test_the_daily_sync_is_scheduled_at_sync_time_only_with_a_sources_file(
     config.write_text("[sync.usage]\nurl = 'sqlite:///w.db'\nquery = 'SELECT 1'\n", encoding="utf-8")
     settings = Settings(_env_file=None, sync_time="05:30")
     with_file, without = BackgroundScheduler(), BackgroundScheduler()
-    sched.configure(with_file, engine, settings, sync_config=config)
+    schedule = sched.configure(with_file, engine, settings, sync_config=config)
     sched.configure(without, engine, settings)
     for scheduler in (with_file, without):
         scheduler.start(paused=True)
@@ -140,10 +141,33 @@ def test_the_daily_sync_is_scheduled_at_sync_time_only_with_a_sources_file(
         daily = with_file.get_job(sched.DAILY_SYNC_JOB_ID)
         assert "hour='5', minute='30'" in repr(daily.trigger) and "UTC" in repr(daily.trigger)
         assert with_file.get_job(sched.DAILY_SYNC_CATCH_UP_JOB_ID) is not None  # a late clock syncs at once
-        sched.sync_jobs(with_file, engine, settings)  # re-reading the teams keeps the sync
+        schedule.sync_teams()  # re-reading the teams keeps the sync
         assert with_file.get_job(sched.DAILY_SYNC_JOB_ID) is not None
         assert without.get_job(sched.DAILY_SYNC_JOB_ID) is None
         assert without.get_job(sched.DAILY_SYNC_CATCH_UP_JOB_ID) is None
     finally:
         with_file.shutdown(wait=False)
         without.shutdown(wait=False)
+
+
+def test_re_reading_unchanged_teams_leaves_their_jobs_and_drops_a_team_gone(
+    engine: Engine, session: Session
+) -> None:
+    harbor = factories.team(session, "Harbor")
+    summit = factories.team(session, "Summit", post_time="07:45", timezone="America/New_York")
+    session.commit()
+    scheduler = BackgroundScheduler()
+    schedule = sched.configure(scheduler, engine, Settings(_env_file=None))
+    scheduler.start(paused=True)
+    try:
+        first = scheduler.get_job(sched.team_job_id(harbor.id))
+        schedule.sync_teams()
+        assert scheduler.get_job(sched.team_job_id(harbor.id)) is first  # not scheduled again
+
+        session.delete(summit)
+        session.commit()
+        schedule.sync_teams()
+        assert scheduler.get_job(sched.team_job_id(summit.id)) is None
+        assert set(schedule.teams) == {sched.team_job_id(harbor.id)}
+    finally:
+        scheduler.shutdown(wait=False)

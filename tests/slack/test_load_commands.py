@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from bot.config import Settings
 from bot.models import Account, Team
 from bot.slack.answers import myload, teamload
+from bot.slack.interactions import SlashCommand
 from tests.support import factories
 from tests.support.blockcheck import assert_valid_message, message_text
 
@@ -19,8 +20,8 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SETTINGS = Settings(_env_file=None, csm_coach_admins=frozenset({"UADMIN"}))
 
 
-def command(name: str, user_id: str, text: str = "") -> dict[str, Any]:
-    return {"command": name, "user_id": user_id, "text": text, "channel_id": "C0TEAM"}
+def command(name: str, user_id: str, text: str = "") -> SlashCommand:
+    return SlashCommand.of({"command": name, "user_id": user_id, "text": text, "channel_id": "C0TEAM"})
 
 
 def say_myload(session: Session, user_id: str, text: str = "") -> str:

@@ -10,7 +10,8 @@ from bot.domain.plan import Holder, PlanAccount, Protection, plan_moves
 from bot.models import Person, Team
 from bot.services.plan import AccountFacts, TeamPlan
 from bot.services.plan_handoff import Handoff, HandoffLine
-from bot.slack.blocks.plan import MAX_BLOCKS_JSON, handoff_dm, plan_message, plan_modal
+from bot.slack.blocks.common import MAX_BLOCKS_JSON
+from bot.slack.blocks.plan import handoff_dm, plan_message, plan_modal
 from bot.slack.ids import PlanRef
 from tests.support.blockcheck import assert_valid_message, message_text
 

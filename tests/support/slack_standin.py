@@ -3,10 +3,12 @@
 The app under test talks to it through `SLACK_API_URL` (or `WebClient(base_url=stand_in.base_url)`);
 tests assert on what reached it (`calls`, `wait_for`, `posted`) and script failures per method
 (`rate_limit`, `server_error`, `error`, `channel_error`, `store_then_fail`, `drop`, `hang`), the way
-bolt-python's own tests fake the server, not the client. `pace` holds a method to Slack's rate limits
-(429 with Retry-After beyond them), for benchmarks. Content Slack would refuse is refused as Slack
-does (`msg_blocks_too_long`, `invalid_blocks`, `no_text`: see `slack_limits`), and so is a call
-without a token (`not_authed`) or with one it does not know (`invalid_auth`; `revoke` for the others).
+bolt-python's own tests fake the server, not the client. A negative check waits with `quiet` (the
+apps it serves idle, then no call for a while, from its own log) rather than a fixed sleep. `pace`
+holds a method to Slack's rate limits (429 with Retry-After beyond them), for benchmarks. Content
+Slack would refuse is refused as Slack does (`msg_blocks_too_long`, `invalid_blocks`, `no_text`: see
+`slack_limits`), and so is a call without a token (`not_authed`) or with one it does not know
+(`invalid_auth`; `revoke` for the others).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from types import TracebackType
@@ -68,6 +70,8 @@ class SlackStandIn:
         self._revoked: dict[str, str] = {}
         self._lock = threading.Condition()
         self._calls: list[Call] = []
+        self._last_arrival = 0.0  # time.monotonic() of the last call recorded
+        self._busy_probes: list[Callable[[], bool]] = []
         self._faults = Faults()
         self._replies: dict[str, dict[str, Any]] = {}
         self._users: dict[str, dict[str, Any]] = {}
@@ -161,9 +165,43 @@ class SlackStandIn:
                     )
                 self._lock.wait(remaining)
 
+    def track(self, busy: Callable[[], bool]) -> None:
+        """`quiet` waits until `busy()` is false: an app in this process with work in flight (its
+        listener threads) may still call; one whose work is done has said all it will."""
+        with self._lock:
+            self._busy_probes.append(busy)
+
+    def untrack(self, busy: Callable[[], bool]) -> None:
+        with self._lock:
+            if busy in self._busy_probes:
+                self._busy_probes.remove(busy)
+
+    def quiet(self, seconds: float = 0.3, *, timeout: float = 30.0) -> list[Call]:
+        """Block until every tracked app is idle and then no call has arrived for `seconds` (counted
+        from now or from the last arrival, whichever is later), at most `timeout`; the calls so far.
+
+        The condition, not a fixed sleep: a late call (a duplicate, a retry) still on its way when the
+        wait began restarts the quiet period, so a negative check after it sees it, however slow the
+        machine; and the wait ends as soon as the period has passed."""
+        started = time.monotonic()
+        deadline = started + timeout
+        with self._lock:
+            probes = list(self._busy_probes)
+        while any(busy() for busy in probes):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"an app still had work in flight after {timeout}s: {self.methods()}")
+            time.sleep(0.01)
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                calm_until = max(started, self._last_arrival) + seconds
+                if now >= calm_until or now >= deadline:
+                    return list(self._calls)
+                self._lock.wait(min(calm_until, deadline) - now)
+
     def assert_quiet(self, for_seconds: float = 0.3) -> None:
-        """Wait a moment and fail if anything reached the stand-in since the last `clear()`."""
-        time.sleep(for_seconds)
+        """Fail if anything reached the stand-in since the last `clear()`, once all is `quiet`."""
+        self.quiet(for_seconds)
         seen = self.methods()
         if seen:
             raise AssertionError(f"expected no calls to Slack, got {seen}")
@@ -292,6 +330,7 @@ class SlackStandIn:
                     stored=stored,
                 )
             )
+            self._last_arrival = time.monotonic()
             self._lock.notify_all()
             delay = self._faults.delay(method)
         if delay:

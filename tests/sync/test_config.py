@@ -57,9 +57,12 @@ def source_with(tmp_path: Path, kind: str, query: str) -> Path:
     return path
 
 
-def test_a_result_without_one_of_the_columns_names_it(engine: Engine, tmp_path: Path) -> None:
+def test_a_result_without_some_of_the_columns_names_every_one(engine: Engine, tmp_path: Path) -> None:
     path = source_with(tmp_path, "team", "SELECT member_id AS slack_user_id, work_email FROM crm_people")
-    with pytest.raises(SyncError, match=r'^sync team: missing column "email" in the query\'s result'):
+    with pytest.raises(
+        SyncError,
+        match=r'^sync team: missing columns "email", "name", "team", "role", "timezone" in the query',
+    ):
         sync_source(load_sources(path)["team"], engine=engine, today=company.TODAY)
 
 

@@ -16,6 +16,7 @@ from bot.jobs.compose import plan_round
 from bot.models import Usage
 from bot.services.freshness import settle
 from bot.slack.answers import myload
+from bot.slack.interactions import SlashCommand
 from bot.sync.config import load_sources
 from bot.sync.fetch import SyncError
 from bot.sync.run import Synced, sync_source
@@ -43,7 +44,7 @@ def what_they_see(engine: Engine) -> dict[str, Any]:
         loads = {
             user: message_text(
                 myload.answer(
-                    {"command": "/myload", "user_id": user, "text": "", "channel_id": "C0"},
+                    SlashCommand.of({"command": "/myload", "user_id": user, "text": "", "channel_id": "C0"}),
                     session=session,
                     settings=SETTINGS,
                     now=NOW,
@@ -54,7 +55,7 @@ def what_they_see(engine: Engine) -> dict[str, Any]:
     company.set_channels(Session(engine))
     plans = plan_round(engine=engine, now=NOW, settings=SETTINGS, team_name=None, commit=False)
     round_ = [
-        (o.kind, o.recipient, o.message.text, message_text({"blocks": o.message.block_dicts()}))
+        (o.key, o.recipient, o.message.text, message_text({"blocks": o.message.block_dicts()}))
         for plan in plans
         for o in plan.outgoing
     ]

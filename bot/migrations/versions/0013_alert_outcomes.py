@@ -1,7 +1,7 @@
 """alert outcomes: the baseline when raised, the day it recovered to it, and every action taken on it
 
 Revision ID: 0013
-Revises: 0011 (a parallel branch adds 0012: relink down_revision to it when both land)
+Revises: 0012
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -13,7 +12,7 @@ from bot.services import access, alerts, books, localtime, people, steps
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import BookStatus, myload_message
-from bot.slack.payload import acting_user
+from bot.slack.interactions import SlashCommand
 
 
 def book_message(
@@ -36,9 +35,9 @@ def book_message(
     return myload_message(book, own=own, rules=RulesInForce.of(settings), status=status)
 
 
-def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
-    user_id = acting_user(command)
-    text = (command.get("text") or "").strip()
+def answer(command: SlashCommand, *, session: Session, settings: Settings, now: datetime) -> Message:
+    user_id = command.user_id
+    text = command.text
     if text.lower() in {"help", "?", "-h", "--help"}:
         return help_blocks.myload_help(RulesInForce.of(settings))
     viewer = people.get_person(session=session, slack_user_id=user_id)

@@ -8,7 +8,6 @@ so a large team or a slow database never misses Slack's 3 seconds.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -19,7 +18,7 @@ from bot.services import plan as plans
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, escape, plain_message
 from bot.slack.blocks.plan import plan_message
-from bot.slack.payload import acting_user
+from bot.slack.interactions import SlashCommand
 
 WORD = "plan"
 
@@ -35,10 +34,10 @@ def which_team(*, session: Session, usage: str, unknown: str | None = None) -> M
     return plain_message(f"{lead}Which team? Use `{usage}`. Teams: {names}.")
 
 
-def team_to_plan(command: dict[str, Any], *, session: Session, settings: Settings) -> Team | Message:
+def team_to_plan(command: SlashCommand, *, session: Session, settings: Settings) -> Team | Message:
     """The team the command names (or the viewer's own), or the answer that refuses or asks which."""
-    user_id = acting_user(command)
-    name = (command.get("text") or "").strip()[len(WORD) :].strip()
+    user_id = command.user_id
+    name = command.text[len(WORD) :].strip()
     viewer = people.get_person(session=session, slack_user_id=user_id)
     if name:
         team = teams.find_team(session=session, name=name)
@@ -51,7 +50,7 @@ def team_to_plan(command: dict[str, Any], *, session: Session, settings: Setting
     return which_team(session=session, usage="/teamload plan TEAM", unknown=name or None)
 
 
-def first_answer(command: dict[str, Any], *, session: Session, settings: Settings) -> Message:
+def first_answer(command: SlashCommand, *, session: Session, settings: Settings) -> Message:
     """What the ack says: a refusal, or that the plan is on its way."""
     found = team_to_plan(command, session=session, settings=settings)
     if isinstance(found, Message):
@@ -60,7 +59,7 @@ def first_answer(command: dict[str, Any], *, session: Session, settings: Setting
 
 
 def plan_answer(
-    command: dict[str, Any], *, session: Session, settings: Settings, now: datetime
+    command: SlashCommand, *, session: Session, settings: Settings, now: datetime
 ) -> Message | None:
     """The plan itself, after the ack; None when the ack already refused."""
     found = team_to_plan(command, session=session, settings=settings)

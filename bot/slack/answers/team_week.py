@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -15,7 +14,7 @@ from bot.slack.answers.team_plan import which_team
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.week import manager_week_message
-from bot.slack.payload import acting_user
+from bot.slack.interactions import SlashCommand
 
 WORD = "week"
 
@@ -24,10 +23,10 @@ def asks_for_week(text: str) -> bool:
     return text.strip().lower().split(maxsplit=1)[:1] == [WORD]
 
 
-def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
+def answer(command: SlashCommand, *, session: Session, settings: Settings, now: datetime) -> Message:
     """The week just ended of the named team (or the viewer's own), or a refusal seen only by the asker."""
-    user_id = acting_user(command)
-    name = (command.get("text") or "").strip()[len(WORD) :].strip()
+    user_id = command.user_id
+    name = command.text.strip()[len(WORD) :].strip()
     viewer = people.get_person(session=session, slack_user_id=user_id)
     admins = settings.csm_coach_admins
     if access.is_leaver(user_id, viewer, admins):

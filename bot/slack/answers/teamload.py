@@ -4,7 +4,6 @@ team, for managers and admins; `channel` sets where the team's daily post goes."
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
@@ -15,14 +14,14 @@ from bot.slack.answers import team_plan, team_week
 from bot.slack.blocks import help as help_blocks
 from bot.slack.blocks.common import Message, RulesInForce, escape, plain_message
 from bot.slack.blocks.load import teamload_message
-from bot.slack.payload import acting_user
+from bot.slack.interactions import SlashCommand
 
 QUARTER_DAYS = 90
 
 
-def answer(command: dict[str, Any], *, session: Session, settings: Settings, now: datetime) -> Message:
-    user_id = acting_user(command)
-    text = (command.get("text") or "").strip()
+def answer(command: SlashCommand, *, session: Session, settings: Settings, now: datetime) -> Message:
+    user_id = command.user_id
+    text = command.text
     if text.lower() in {"help", "?", "-h", "--help"}:
         return help_blocks.teamload_help(RulesInForce.of(settings))
     if team_plan.asks_for_plan(text):
@@ -63,14 +62,13 @@ def show(team: Team, *, session: Session, now: datetime) -> Message:
     return teamload_message(team.name, team_books, outcomes, QUARTER_DAYS)
 
 
-def is_direct_message(command: dict[str, Any]) -> bool:
+def is_direct_message(command: SlashCommand) -> bool:
     """A DM or a group DM: Slack names them `directmessage` and `mpdm-…`; DM ids start with D."""
-    channel_id = str(command.get("channel_id") or "")
-    channel_name = str(command.get("channel_name") or "")
+    channel_id, channel_name = command.channel_id, command.channel_name
     return channel_id.startswith("D") or channel_name == "directmessage" or channel_name.startswith("mpdm-")
 
 
-def set_channel(command: dict[str, Any], *, team: Team | None, session: Session) -> Message:
+def set_channel(command: SlashCommand, *, team: Team | None, session: Session) -> Message:
     if team is None:
         return plain_message("You are not in a team of the roster, so there is no team channel to set.")
     if is_direct_message(command):
@@ -78,7 +76,7 @@ def set_channel(command: dict[str, Any], *, team: Team | None, session: Session)
             "A team's daily post goes to a channel, not a direct message. Run `/teamload channel` in the "
             "channel where the team should get it; nothing was changed."
         )
-    teams.set_channel(session=session, team=team, channel=command["channel_id"])
+    teams.set_channel(session=session, team=team, channel=command.channel_id)
     return plain_message(
         f"Team *{escape(team.name)}* gets its daily post in <#{team.channel_id}> at {team.post_time} "
         f"({escape(team.timezone or 'the team’s time zone')}). If I'm not in this channel yet, add me with "

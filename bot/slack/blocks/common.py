@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.identifiers import is_slack_user_id
 from bot.plaintext import escape as escape  # re-exported: the builders' one escape
 from bot.plaintext import flatten
+from bot.plaintext import percent as percent  # re-exported: the builders' one percent
 from bot.plaintext import plural as plural  # re-exported: the builders' one plural
 
 if TYPE_CHECKING:
@@ -89,10 +90,6 @@ class RulesInForce:
     def snooze(self) -> str:
         """Button label: "Snooze a week" only when the snooze is 7 days."""
         return "Snooze a week" if self.snooze_days == 7 else f"Snooze {plural(self.snooze_days, 'day')}"
-
-
-def percent(share: float) -> str:
-    return f"{round(share * 100, 1):g}%"
 
 
 def money(amount: float) -> str:
@@ -234,13 +231,15 @@ class Budget:
         lines: Sequence[str],
         more: Callable[[int], Block],
         *,
+        limit: int | None = None,
         reserve: Sequence[Block] = (),
     ) -> int:
-        """Pack lines into as few sections as fit, then `more(left)`; returns how many lines are shown."""
+        """Pack up to `limit` lines into as few sections as fit, then `more(left)`; returns how many
+        lines are shown."""
         worst = [more(len(lines))] if lines else []
         current: list[str] = []
         shown = 0
-        for line in lines:
+        for line in lines[: len(lines) if limit is None else limit]:
             line = clip(line, MAX_SECTION_TEXT)
             keep = [*(worst if shown + 1 < len(lines) else []), *reserve]
             joined = "\n".join([*current, line])

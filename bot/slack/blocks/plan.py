@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, tzinfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 from slack_sdk.models.views import View
 
-from bot.domain.plan import NEW_ACCOUNT_DAYS, PACE_DAYS, Move, Protection, percent
+from bot.domain.plan import NEW_ACCOUNT_DAYS, PACE_DAYS, Move, Protection
 from bot.identifiers import is_slack_user_id
 from bot.models import PlanApplication
 from bot.services.plan import TeamPlan
 from bot.services.plan_handoff import Handoff, HandoffLine
 from bot.slack.blocks.common import (
-    MAX_BLOCKS_JSON,
-    MAX_MESSAGE_BLOCKS,
     MAX_VIEW_BLOCKS,
     Budget,
     Message,
@@ -25,10 +22,10 @@ from bot.slack.blocks.common import (
     context,
     day_and_time,
     escape,
-    fallback,
     header,
     mention,
     money,
+    percent,
     plural,
     section,
 )
@@ -39,41 +36,20 @@ STALE_NOTE = ":arrows_counterclockwise: *The books changed, here is the new plan
 REFUSED = "Only the team's managers and admins can apply its rebalancing plan."
 
 
-def size(blocks: Sequence[Block]) -> int:
-    return len(json.dumps([b.to_dict() for b in blocks]))
-
-
 def day(when: date | None) -> str:
     return f"{when:%-d %b %Y}" if when else "no renewal date"
 
 
-def fitted(build: Callable[[int], list[Block]], most: int, *, max_blocks: int, max_json: int) -> list[Block]:
-    """The blocks `build(n)` makes with the largest n ≤ `most` lines per list that Slack accepts."""
-    n = most
-    while True:
-        blocks = build(n)
-        if (len(blocks) <= max_blocks and size(blocks) <= max_json) or n == 0:
-            return blocks
-        n = n * 3 // 4
-
-
-def listed(lines: list[str], n: int, noun: str, *, then: str = "", max_blocks: int) -> list[Block]:
-    """The first `n` lines as at most `max_blocks` sections, then "+N more <noun>s<then>" for the rest."""
-    hidden = max(0, len(lines) - n)
-    budget = Budget(max_blocks=max_blocks + 1, max_chars=10**9)  # the caller's `fitted` holds the size
-    shown = budget.add_lines(
-        lines[:n], lambda left: context(f"+{plural(left + hidden, 'more ' + noun)}{then}")
-    )
-    if shown == min(n, len(lines)) and hidden:
-        budget.blocks.append(context(f"+{plural(hidden, 'more ' + noun)}{then}"))
-    return budget.blocks
+def more(noun: str, then: str = "") -> Callable[[int], Block]:
+    """The "+N more <noun>s<then>" that closes a list cut to fit."""
+    return lambda left: context(f"+{plural(left, 'more ' + noun)}{then}")
 
 
 def load_lines(tp: TeamPlan) -> list[str]:
     plan = tp.plan
     order = sorted(plan.before, key=lambda k: (-plan.before[k], k))
     return [
-        f"<@{k}> {percent(plan.before[k])}% → *{percent(plan.after[k])}%*"
+        f"<@{k}> {percent(plan.before[k], places=0)} → *{percent(plan.after[k], places=0)}*"
         + ("" if tp.people[k].active else " _(has left)_")
         for k in order
     ]
@@ -127,7 +103,7 @@ def headcount_line(tp: TeamPlan) -> str:
     if not plan.fits:
         needs = ", ".join(plural(n, f"more {escape(tp.label(s))} CSM") for s, n in sorted(plan.hires.items()))
         return (
-            f":warning: *The books cannot all fit within band:* {percent(plan.overload_left)}% "
+            f":warning: *The books cannot all fit within band:* {percent(plan.overload_left, places=0)} "
             f"of a full book is left over the top. Headcount: the team needs {needs}."
             + "".join(
                 f" Nobody with room owns {escape(tp.label(s))} accounts, so none of them can move."
@@ -142,8 +118,8 @@ def headcount_line(tp: TeamPlan) -> str:
         if tp.runs_out_on
         else f"no new accounts in the last {PACE_DAYS} days, so no date it runs out of room"
     )
-    room = percent(plan.room_left())
-    return f"*Headcount:* the team fits, with {room}% of a full book of room left; {when}."
+    room = percent(plan.room_left(), places=0)
+    return f"*Headcount:* the team fits, with {room} of a full book of room left; {when}."
 
 
 def rules_line(tp: TeamPlan) -> str:
@@ -189,51 +165,48 @@ def plan_message(tp: TeamPlan, *, note: str | None = None) -> Message:
     value = PlanRef(team_id=tp.team.id, fingerprint=tp.fingerprint).model_dump_json()
     moves, loads, kept = move_lines(tp), load_lines(tp), protected_lines(tp)
 
-    def build(n: int) -> list[Block]:
-        blocks: list[Block] = [header(title)]
-        if note:
-            blocks.append(section(note))
-        blocks += [
-            section(summary(tp)),
-            section("*Load before → after* (share of one CSM's book: each segment at the top of its band)"),
-        ]
-        blocks += listed(loads, n, "CSM", max_blocks=6)
-        if moves:
-            blocks.append(section("*Moves*"))
-            blocks += listed(moves, n, "move", then=" (the confirmation lists them all)", max_blocks=12)
-        blocks.append(section(protected_summary(tp)))
-        if kept:
-            blocks += listed(kept, min(n, MAX_PROTECTED_LINES), "protected account", max_blocks=2)
-        blocks.append(section(headcount_line(tp)))
-        if moves:
-            apply = button("Apply plan", action_id=ActionId.PLAN_APPLY, value=value, style="primary")
-            blocks.append(ActionsBlock(block_id=ActionId.PLAN_APPLY, elements=[apply]))
-        blocks.append(context(rules_line(tp)))
-        return blocks
-
-    blocks = fitted(
-        build, max(len(moves), len(loads), 1), max_blocks=MAX_MESSAGE_BLOCKS, max_json=MAX_BLOCKS_JSON
+    budget = Budget()
+    budget.add(header(title))
+    if note:
+        budget.add(section(note))
+    budget.add(
+        section(summary(tp)),
+        section("*Load before → after* (share of one CSM's book: each segment at the top of its band)"),
     )
+    tail: list[Block] = [section(headcount_line(tp))]
+    if moves:
+        apply = button("Apply plan", action_id=ActionId.PLAN_APPLY, value=value, style="primary")
+        tail.append(ActionsBlock(block_id=ActionId.PLAN_APPLY, elements=[apply]))
+    tail.append(context(rules_line(tp)))
+    protected = section(protected_summary(tp))
+    moves_head = [section("*Moves*")] if moves else []
+    # The loads may take a third of the room, the moves most of what is left, the protected the rest.
+    with budget.share(1 / 3, reserve=[*moves_head, protected, *tail]):
+        budget.add_lines(loads, more("CSM"))
+    if moves:
+        budget.add(*moves_head, reserve=[protected, *tail])
+        with budget.share(3 / 4, reserve=[protected, *tail]):
+            budget.add_lines(moves, more("move", " (the confirmation lists them all)"))
+    budget.add(protected, reserve=tail)
+    budget.add_lines(kept, more("protected account"), limit=MAX_PROTECTED_LINES, reserve=tail)
+    budget.add(*tail)
     text = f"{title}: {plural(len(tp.plan.moves), 'move')}" + (
         "" if tp.plan.fits else ", and the team needs more CSMs"
     )
-    return Message(text=fallback(escape(text)), blocks=blocks)
+    return budget.message(escape(text))
 
 
 def plan_modal(tp: TeamPlan, ref: PlanRef, *, note: str | None = None) -> View:
     """The confirmation: the moves again, applied on submit."""
-    moves = move_lines(tp)
-
-    def build(n: int) -> list[Block]:
-        blocks: list[Block] = [section(note)] if note else []
-        blocks += [section(f"Team *{escape(tp.team.name)}*: {summary(tp)} Each CSM concerned gets a DM.")]
-        blocks += listed(
-            moves, n, "move", then=" (`csm-coach plan --csv` writes them all)", max_blocks=MAX_VIEW_BLOCKS - 4
-        )
-        blocks.append(section(headcount_line(tp)))
-        return blocks
-
-    blocks = fitted(build, max(len(moves), 1), max_blocks=MAX_VIEW_BLOCKS, max_json=MAX_BLOCKS_JSON)
+    budget = Budget(max_blocks=MAX_VIEW_BLOCKS)
+    if note:
+        budget.add(section(note))
+    budget.add(section(f"Team *{escape(tp.team.name)}*: {summary(tp)} Each CSM concerned gets a DM."))
+    headcount = section(headcount_line(tp))
+    budget.add_lines(
+        move_lines(tp), more("move", " (`csm-coach plan --csv` writes them all)"), reserve=[headcount]
+    )
+    budget.add(headcount)
     return View(
         type="modal",
         callback_id=CallbackId.PLAN_APPLY_MODAL,
@@ -241,7 +214,7 @@ def plan_modal(tp: TeamPlan, ref: PlanRef, *, note: str | None = None) -> View:
         submit="Apply" if tp.plan.moves else None,
         close="Cancel",
         private_metadata=ref.model_dump_json(),
-        blocks=blocks,
+        blocks=budget.blocks,
     )
 
 
@@ -266,24 +239,22 @@ def handoff_dm(handoff: Handoff, *, team_name: str, applied_by: str) -> Message:
     title = f"Team {team_name}: your book changes"
     who = mention(applied_by) if is_slack_user_id(applied_by) else "A manager (from the command line)"
 
-    def build(n: int) -> list[Block]:
-        blocks: list[Block] = [
-            header(title),
-            section(
-                f"{who} applied the team's rebalancing plan. Please hand over warmly: "
-                "introduce the new CSM to each customer."
-            ),
-        ]
-        if gains:
-            blocks.append(section(f"*You take over {plural(len(gains), 'account')}:*"))
-            blocks += listed(gains, n, "account", then=" you take over (see App Home)", max_blocks=20)
-        if hands:
-            blocks.append(section(f"*You hand over {plural(len(hands), 'account')}:*"))
-            blocks += listed(hands, n, "account", then=" you hand over", max_blocks=20)
-        return blocks
-
-    blocks = fitted(
-        build, max(len(gains), len(hands), 1), max_blocks=MAX_MESSAGE_BLOCKS, max_json=MAX_BLOCKS_JSON
+    budget = Budget()
+    budget.add(
+        header(title),
+        section(
+            f"{who} applied the team's rebalancing plan. Please hand over warmly: "
+            "introduce the new CSM to each customer."
+        ),
     )
+    hands_head = [section(f"*You hand over {plural(len(hands), 'account')}:*")] if hands else []
+    if gains:
+        budget.add(section(f"*You take over {plural(len(gains), 'account')}:*"), reserve=hands_head)
+        # Half of the room when accounts are handed over too: they are listed after.
+        with budget.share(1 / 2 if hands else 1, reserve=hands_head):
+            budget.add_lines(gains, more("account", " you take over (see App Home)"))
+    if hands:
+        budget.add(*hands_head)
+        budget.add_lines(hands, more("account", " you hand over"))
     text = f"Team {team_name}: you take over {len(gains)} and hand over {plural(len(hands), 'account')}."
-    return Message(text=fallback(escape(text)), blocks=blocks)
+    return budget.message(escape(text))

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from slack_bolt import App
+from sqlmodel import Session
 
-from slack_bolt import Ack, App
-
-from bot.db import session_scope
 from bot.slack.answers.myload import answer
-from bot.slack.work import Scope
+from bot.slack.blocks.common import Message
+from bot.slack.interactions import SlashCommand
+from bot.slack.work import Scope, answer_command
 
 
 def register(app: App) -> None:
-    app.command("/myload")(answer_myload)
+    app.command("/myload")(answer_command(SlashCommand.of, myload))
 
 
-def answer_myload(ack: Ack, command: dict[str, Any], scope: Scope) -> None:
+def myload(session: Session, command: SlashCommand, scope: Scope) -> Message:
     """The answer is the ack (see bot/slack/app.py): no Slack call, and the database only read."""
-    with session_scope(scope.engine) as session:
-        message = answer(command, session=session, settings=scope.settings, now=scope.now)
-    ack(**message.ephemeral())
+    return answer(command, session=session, settings=scope.settings, now=scope.now)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from slack_bolt import App
+from sqlmodel import Session
 
 from bot.slack.home import HomeRefresh
-from bot.slack.work import Work, acknowledge, after_ack
+from bot.slack.interactions import HomeOpened
+from bot.slack.work import Effects, Scope, acknowledge, after_ack
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(ack=acknowledge, lazy=[after_ack(open_home, tell_errors=False)])
+    app.event("app_home_opened")(ack=acknowledge, lazy=[after_ack(HomeOpened.of, open_home, quiet=True)])
 
 
-def open_home(work: Work) -> None:
-    event = work.body.get("event") or {}
-    if event.get("tab", "home") != "home" or not work.user_id:
-        return
-    HomeRefresh(user_id=work.user_id, settings=work.settings, now=work.now).send(
-        work.client, work.scope.engine
-    )
+def open_home(session: Session, opened: HomeOpened, scope: Scope) -> Effects:
+    """App Home redrawn (read in a session of its own once this one has closed)."""
+    if opened.tab != "home" or not opened.user_id:
+        return []
+    return [HomeRefresh(user_id=opened.user_id, settings=scope.settings, now=scope.now)]

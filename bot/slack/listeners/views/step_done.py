@@ -5,24 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlmodel import Session
 
 from bot.domain.playbooks import Step
 from bot.errors import UserFacingError
-from bot.models import PlaybookStep
 from bot.services import steps
-from bot.services.access import authorised_account
-from bot.slack.blocks.common import context
 from bot.slack.blocks.steps import closed_note
-from bot.slack.click import Click
-from bot.slack.ids import CallbackId, FieldId, ModalContext, step_block_id
-from bot.slack.work import Work, after_ack
+from bot.slack.ids import CallbackId, FieldId, ModalContext
+from bot.slack.interactions import ModalSubmit
+from bot.slack.listeners.actions.steps import mark_done, open_step, step_line
+from bot.slack.message_edit import Place
+from bot.slack.work import Effects, Scope, after_ack
 
 MAX_OUTCOME = 300
 
 
 def register(app: App) -> None:
     for callback_id in (CallbackId.STEP_DONE_MODAL, CallbackId.STEP_SKIP_MODAL):
-        app.view(callback_id)(ack=check_fields, lazy=[after_ack(record_form)])
+        app.view(callback_id)(ack=check_fields, lazy=[after_ack(ModalSubmit.of, record_form)])
 
 
 def field(values: dict[str, Any], block_id: str) -> str:
@@ -77,40 +77,21 @@ def form_kind(values: dict[str, Any]) -> Step:
     return Step.MASTER_PLAN if FieldId.OUTCOME_1 in values else Step.REVIEW
 
 
-def record_form(work: Work) -> None:
-    view = work.body["view"]
-    meta = ModalContext.model_validate_json(view.get("private_metadata") or "{}")
-    user_id, now = work.user_id, work.now
-    values = view["state"]["values"]
-    with work.transaction() as session:
-        step = session.get(PlaybookStep, meta.step_id)
-        if step is None:
-            raise UserFacingError("This playbook step no longer exists; nothing was recorded.")
-        account, _, zone = authorised_account(
-            session=session, user_id=user_id, account_id=step.account_id, settings=work.settings
-        )
-        today = now.astimezone(zone).date()
-        # A resubmitted modal finds the step closed and records nothing more.
-        if view.get("callback_id") == CallbackId.STEP_SKIP_MODAL:
-            reason = field(values, FieldId.SKIP_REASON)[:500] or None
-            steps.skip(session=session, step=step, by=user_id, now=now, today=today, reason=reason)
-        else:
-            errors, fields = validate(Step(step.step), values)
-            if errors:
-                raise UserFacingError("That form is not the one this step needs; nothing was recorded.")
-            steps.complete(
-                session=session,
-                step=step,
-                account=account,
-                by=user_id,
-                now=now,
-                today=today,
-                cadence=work.settings.review_cadence_days,
-                **fields,
-            )
-        click = Click(user_id=user_id, channel=meta.channel, ts=meta.ts, shown=[], text=None, trigger_id=None)
-        note = context(closed_note(step, zone)).to_dict()
-        shown = click.stage(
-            session=session, scope=work.scope, block_id=step_block_id(meta.step_id), note=note
-        )
-    work.show(shown)
+def record_form(session: Session, submit: ModalSubmit, scope: Scope) -> Effects:
+    """The form recorded once (a resubmitted modal finds the step closed and records nothing more), and
+    the step's line shown closed in the message the modal was opened from, or App Home redrawn."""
+    meta = ModalContext.model_validate_json(submit.metadata)
+    user_id, now, values = submit.user_id, scope.now, submit.values
+    step, allowed = open_step(session, step_id=meta.step_id, user_id=user_id, scope=scope)
+    if submit.callback_id == CallbackId.STEP_SKIP_MODAL:
+        reason = field(values, FieldId.SKIP_REASON)[:500] or None
+        steps.skip(session=session, step=step, by=user_id, now=now, today=allowed.today, reason=reason)
+    else:
+        errors, fields = validate(Step(step.step), values)
+        if errors:
+            raise UserFacingError("That form is not the one this step needs; nothing was recorded.")
+        mark_done(session, step, allowed, by=user_id, scope=scope, **fields)
+    place = Place(channel=meta.channel, ts=meta.ts)
+    return step_line(
+        session, step=step, place=place, user_id=user_id, note=closed_note(step, allowed.zone), scope=scope
+    )

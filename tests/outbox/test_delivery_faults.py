@@ -15,9 +15,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.jobs.deliver import RoundSummary, judge
 from bot.jobs.digest import catch_up, morning_round
 from bot.models import Delivery, DeliveryStatus
+from bot.outbox.delivery import judge
+from bot.outbox.report import DeliveryReport
 from bot.slack.client import make_round_client
 from tests.support import company
 from tests.support.slack_standin import SlackStandIn
@@ -38,13 +39,13 @@ def client_for(url: str, timeout: int = 15):  # type: ignore[no-untyped-def]
     return make_round_client(Settings(_env_file=None, slack_api_url=url), token="xoxb-test", timeout=timeout)
 
 
-def run(engine: Engine, slack: SlackStandIn, now: datetime = NOW, timeout: int = 15) -> RoundSummary:
+def run(engine: Engine, slack: SlackStandIn, now: datetime = NOW, timeout: int = 15) -> DeliveryReport:
     return morning_round(
         engine=engine, client=client_for(slack.base_url, timeout), now=now, settings=SETTINGS
     )
 
 
-def sweep(engine: Engine, slack: SlackStandIn, now: datetime) -> dict[str, RoundSummary]:
+def sweep(engine: Engine, slack: SlackStandIn, now: datetime) -> dict[str, DeliveryReport]:
     client = client_for(slack.base_url)
     return dict(catch_up(engine=engine, client=client, now=now, settings=SETTINGS))
 

@@ -1,9 +1,9 @@
-"""Delivering the morning round: claim each message, send it, record how it went.
+"""Delivering: claim each message, send it, judge what Slack answered, record how it went.
 
 Every message is a `Delivery` row, inserted before the message is sent. Whoever inserts the row
 sends; anyone else (a second run, a second clock) skips. What Slack may have posted (a timeout, a
 reset connection, a 5xx) is in doubt and never sent again, nor is a row left in `sending` by a
-process killed mid-call: a missing message is better than a double one, and the summary says so.
+process killed mid-call: a missing message is better than a double one, and the report says so.
 Only a definite refusal (`failed`) is claimed again, up to `MAX_ATTEMPTS` times.
 """
 
@@ -12,21 +12,20 @@ from __future__ import annotations
 import json
 import logging
 import socket
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import ColumnElement, Engine, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.db import session_scope
-from bot.jobs.compose import Outgoing
-from bot.models import Delivery, DeliveryKind, DeliveryStatus
+from bot.models import Delivery, DeliveryStatus
+from bot.outbox.outgoing import ChannelPost, Key, MorningDm, Outgoing, PlanHandoff, WeeklyDm, from_row, stored
+from bot.outbox.report import DeliveryReport, describe
 
 log = logging.getLogger(__name__)
 
@@ -47,68 +46,32 @@ CONTENT_REFUSALS = frozenset(
 )
 # Slack's own words for these: "it's possible some aspect of the operation succeeded".
 IN_DOUBT_ERRORS = frozenset({"internal_error", "fatal_error"})
-OUTCOME_ORDER = ("sent", "already sent", "in doubt", "failed", "refused", "not started")
 
 
-@dataclass
-class RoundSummary:
-    outcomes: Counter[str] = field(default_factory=Counter)
-    failures: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    # A definite failure this run (a refusal worth retrying, a database error, a team not composed,
-    # a message not started because the process stops): the round goes again later today.
-    retry: bool = False
-
-    def note(self, outcome: str, title: str | None = None, why: str | None = None) -> None:
-        self.outcomes[outcome] += 1
-        if why:
-            self.failures.append(f"{title}: {why}" if title else why)
-
-    def merge(self, other: RoundSummary) -> None:
-        self.outcomes.update(other.outcomes)
-        self.failures.extend(other.failures)
-        self.stale.extend(other.stale)
-        self.retry = self.retry or other.retry
-
-    def line(self, what: str = "Morning round") -> str:
-        parts = [f"{self.outcomes[k]} {k}" for k in OUTCOME_ORDER if self.outcomes[k]]
-        text = f"{what}: " + (", ".join(parts) if parts else "nothing to send")
-        if self.stale:
-            text += f" · stale usage feed for {', '.join(self.stale)}"
-        if self.failures:
-            text += " · problems: " + "; ".join(self.failures)
-        return text
-
-
-def describe(exc: BaseException) -> str:
-    """One line for the summary: the database's own words, without SQLAlchemy's statement dump."""
-    if isinstance(exc, DBAPIError):
-        return f"database: {str(exc.orig).strip().splitlines()[0]}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _key(out: Outgoing) -> list[ColumnElement[bool]]:
-    """The row of `out`: a post is one per team (teams may share a channel), the rest one per recipient."""
+def _where(key: Key) -> list[ColumnElement[bool]]:
+    """The row of `key`: a post is one per team (teams may share a channel), the rest one per recipient."""
+    row = stored(key)
     where = [
-        col(Delivery.kind) == out.kind,
-        col(Delivery.recipient) == out.recipient,
-        col(Delivery.local_date) == out.local_date,
+        col(Delivery.kind) == row.kind,
+        col(Delivery.recipient) == row.recipient,
+        col(Delivery.local_date) == row.local_date,
     ]
-    if out.kind == DeliveryKind.CHANNEL_POST:
-        where.append(col(Delivery.team_id) == out.team_id)
+    if row.team_id is not None:
+        where.append(col(Delivery.team_id) == row.team_id)
     return where
 
 
 def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
     """Take the right to send `out`: None when taken, else the outcome to count instead."""
+    row = stored(out.key)
     with session_scope(engine) as session:
         try:
             with session.begin_nested():
                 session.add(
                     Delivery(
-                        kind=out.kind,
-                        recipient=out.recipient,
-                        local_date=out.local_date,
+                        kind=row.kind,
+                        recipient=row.recipient,
+                        local_date=row.local_date,
                         team_id=out.team_id,
                         status=DeliveryStatus.SENDING,
                         claimed_at=now,
@@ -120,7 +83,7 @@ def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
         retried = session.exec(
             update(Delivery)
             .where(
-                *_key(out),
+                *_where(out.key),
                 col(Delivery.status) == DeliveryStatus.FAILED,
                 col(Delivery.attempts) < MAX_ATTEMPTS,
             )
@@ -133,7 +96,7 @@ def claim(*, engine: Engine, out: Outgoing, now: datetime) -> str | None:
         )
         if retried.rowcount == 1:
             return None
-        status = session.exec(select(Delivery.status).where(*_key(out))).first()
+        status = session.exec(select(Delivery.status).where(*_where(out.key))).first()
         if status is None:  # not a row already there: some other constraint refused the claim
             raise refused
     return {
@@ -188,7 +151,7 @@ def finish(
     with session_scope(engine) as session:
         session.exec(
             update(Delivery)
-            .where(*_key(out))
+            .where(*_where(out.key))
             .values(
                 blocks_json=json.dumps(blocks) if sent and blocks is not None else None,
                 status=status,
@@ -201,51 +164,72 @@ def finish(
 
 
 def deliver(
-    *, engine: Engine, client: WebClient, out: Outgoing, now: datetime, summary: RoundSummary
+    *, engine: Engine, client: WebClient, out: Outgoing, now: datetime, report: DeliveryReport
 ) -> None:
     """Claim, send and record one message; whatever fails is counted, never raised."""
     try:
         blocks = out.message.block_dicts()
-    except Exception as exc:  # noqa: BLE001 - a message that cannot be built is refused, not the round
+    except Exception as exc:  # noqa: BLE001 - a message that cannot be built is refused, not the batch
         log.exception("%s could not be built", out.title)
-        summary.note("refused", out.title, f"could not be built ({describe(exc)})")
+        report.note("refused", out.title, f"could not be built ({describe(exc)})")
         return
     try:
         taken = claim(engine=engine, out=out, now=now)
     except Exception as exc:  # noqa: BLE001 - nothing was sent: the next attempt tries again
         log.exception("%s could not be claimed", out.title)
-        summary.note("failed", out.title, describe(exc))
-        summary.retry = True
+        report.note("failed", out.title, describe(exc))
+        report.retry = True
         return
     if taken is not None:
-        summary.note(taken)
+        report.note(taken)
         return
     try:
         channel, ts = send(client=client, out=out, blocks=blocks)
-    except Exception as exc:  # noqa: BLE001 - one recipient's failure never stops the round
+    except Exception as exc:  # noqa: BLE001 - one recipient's failure never stops the batch
         status, reason = judge(exc)
-        _record(engine, out, now, summary, status, error=reason)
+        _record(engine, out, now, report, status, error=reason)
     else:
-        _record(engine, out, now, summary, DeliveryStatus.SENT, channel=channel, ts=ts, blocks=blocks)
+        _record(engine, out, now, report, DeliveryStatus.SENT, channel=channel, ts=ts, blocks=blocks)
 
 
 def _record(
     engine: Engine,
     out: Outgoing,
     now: datetime,
-    summary: RoundSummary,
+    report: DeliveryReport,
     status: DeliveryStatus,
     **values: Any,
 ) -> None:
     outcome = {DeliveryStatus.SENT: "sent", DeliveryStatus.IN_DOUBT: "in doubt"}.get(status, str(status))
     error = values.get("error")
-    summary.note(outcome, out.title, error)
+    report.note(outcome, out.title, error)
     if status == DeliveryStatus.FAILED:
-        summary.retry = True
+        report.retry = True
     try:
         finish(engine=engine, out=out, now=now, status=status, **values)
     except Exception as exc:  # noqa: BLE001 - the row stays `sending`: in doubt, never sent again
         log.exception("%s: could not record %s", out.title, status)
-        summary.failures.append(
+        report.failures.append(
             f"{out.title}: {status} but not recorded ({describe(exc)}); it counts as in doubt"
         )
+
+
+K = TypeVar("K", ChannelPost, MorningDm, PlanHandoff, WeeklyDm)
+
+
+def failed_since(*, engine: Engine, family: type[K], since: datetime) -> list[K]:
+    """The keys of `family` that Slack refused definitely since `since` and that may be claimed again."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(
+                col(Delivery.kind), col(Delivery.recipient), col(Delivery.local_date), col(Delivery.team_id)
+            )
+            .where(
+                col(Delivery.status) == DeliveryStatus.FAILED,
+                col(Delivery.attempts) < MAX_ATTEMPTS,
+                col(Delivery.claimed_at) >= since,
+            )
+            .order_by(col(Delivery.id))
+        ).all()
+    keys = (from_row(kind, recipient, day, team_id) for kind, recipient, day, team_id in rows)
+    return [key for key in keys if isinstance(key, family)]

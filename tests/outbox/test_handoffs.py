@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.models import Delivery, DeliveryStatus, Team, handoff_application, plan_handoff_kind
+from bot.models import Delivery, DeliveryStatus, Team
+from bot.outbox.outgoing import PlanHandoff, stored
 from bot.services import plan as plans
 from bot.slack.client import make_round_client
 from bot.slack.plan_dms import retry_failed_handoffs, send_handoffs
@@ -66,7 +67,8 @@ def test_a_handoff_refused_before_its_day_was_fixed_is_retried_under_its_own_key
 ) -> None:
     """Rows claimed by an earlier version carry the day they were sent on: retried as they are."""
     application_id, at = applied
-    kind, sent_on = plan_handoff_kind(application_id), at.date() + timedelta(days=1)
+    sent_on = at.date() + timedelta(days=1)
+    kind = stored(PlanHandoff(application_id, "U0ELI", sent_on)).kind
     for recipient, status in (("U0DANA", DeliveryStatus.SENT), ("U0ELI", DeliveryStatus.FAILED)):
         session.add(
             Delivery(
@@ -91,7 +93,7 @@ def test_a_handoff_refused_more_than_a_day_ago_is_left_alone(
     application_id, at = applied
     session.add(
         Delivery(
-            kind=plan_handoff_kind(application_id),
+            kind=stored(PlanHandoff(application_id, "U0ELI", at.date())).kind,
             recipient="U0ELI",
             local_date=at.date(),
             team_id=1,
@@ -105,18 +107,3 @@ def test_a_handoff_refused_more_than_a_day_ago_is_left_alone(
     late = retry_failed_handoffs(engine=engine, client=client, now=at + timedelta(days=1, minutes=1))
 
     assert late.outcomes == {} and slack.calls() == []
-
-
-@pytest.mark.parametrize(
-    ("kind", "application"),
-    [
-        ("plan-12", 12),
-        ("dm", None),
-        ("channel_post", None),
-        ("plan-", None),
-        ("plan-²", None),
-        ("plan-1x", None),
-    ],
-)
-def test_a_handoffs_kind_names_its_application(kind: str, application: int | None) -> None:
-    assert handoff_application(kind) == application
