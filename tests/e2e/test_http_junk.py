@@ -280,9 +280,9 @@ def test_a_body_just_under_1_mb_is_still_read_and_judged_by_its_signature(served
 
 
 def test_a_retried_event_is_acknowledged_and_not_processed_again_even_by_another_process(
-    serve_app: ServeApp, slack: SlackStandIn
+    serve_process: ServeApp, slack: SlackStandIn
 ) -> None:
-    first, second = serve_app(), serve_app()
+    first, second = serve_process(), serve_process()
     body = signing.event_callback(signing.app_home_opened("U0NOBODY"), event_id="Ev0RETRIED")
 
     assert first.post(body).status == 200

@@ -72,6 +72,7 @@ def test_dry_run_prints_and_sends_nothing(loaded: Engine, cli: Cli, slack: Slack
     assert "5 sent" in cli.run("digest", "--at", AT).stdout  # the dry run claimed nothing
 
 
+@pytest.mark.process  # `cli.start`: a round killed with SIGKILL is a process
 def test_a_round_killed_half_way_delivers_the_rest_and_none_twice(
     loaded: Engine, cli: Cli, slack: SlackStandIn
 ) -> None:

@@ -23,7 +23,7 @@ from tests.support import signing
 from tests.support.appenv import app_env
 from tests.support.slack_standin import BOT_TOKEN, Call, SlackStandIn
 
-STARTUP_TIMEOUT = 20.0
+STARTUP_TIMEOUT = 60.0  # an interpreter, scipy and migrations, on a busy box beside parallel workers
 STOP_TIMEOUT = 10.0
 
 
