@@ -21,12 +21,18 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     for _name in ("COLUMNS", "LINES"):
         os.environ.pop(_name, None)
 
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, make_url, text  # noqa: E402
 from sqlmodel import Session
 
 from bot.config import Settings
 from bot.db import get_engine, is_sqlite, migrate
 from tests.support.slack_standin import SlackStandIn
+
+# Hypothesis's per-example deadline times a test: on a runner shared by parallel workers it fails for
+# the machine, not the code. Speed is measured by benchmarks/, never by a test.
+hypothesis_settings.register_profile("csm-coach", deadline=None)
+hypothesis_settings.load_profile("csm-coach")
 
 DATA_TABLES = (
     "playbook_step",

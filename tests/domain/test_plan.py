@@ -103,7 +103,7 @@ def check_rules(plan: Plan, holders: list[Holder], bands: tuple[Band, ...]) -> N
 
 
 @settings(
-    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
 )
 @given(teams())
 def test_the_plan_is_the_exact_optimum_and_keeps_every_rule(holders: list[Holder]) -> None:

@@ -34,7 +34,9 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Module-wide, not session-wide: Playwright's sync API holds an event loop on the thread while it runs,
+# and an xdist worker runs other modules' tests (which start loops of their own) on that same thread.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     missing = _missing()
     if missing:
