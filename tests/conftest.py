@@ -146,7 +146,11 @@ PROCESS_FIXTURES = frozenset({"serve_process", "cli_process"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that starts `csm-coach` as a process (`serve_process`, `cli_process`) is marked `process`."""
+    """A test that starts `csm-coach` as a process (`serve_process`, `cli_process`) is marked `process`;
+    one that drives Chromium (the `browser` fixture, tests/playground) is marked `browser`."""
     for item in items:
-        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if PROCESS_FIXTURES & fixtures:
             item.add_marker(pytest.mark.process)
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
