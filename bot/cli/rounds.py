@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy import Engine
@@ -14,6 +15,10 @@ from bot.cli.common import as_text, console, parse_moment, ready_engine, say, wr
 from bot.config import Settings, get_settings
 from bot.errors import UserFacingError
 from bot.slack.client import make_round_client
+
+if TYPE_CHECKING:
+    from bot.outbox.outgoing import Outgoing
+    from bot.outbox.report import DeliveryReport
 
 AT_TOLERANCE = timedelta(minutes=1)  # `digest --at` this close to now is "now", clocks drifting apart
 
@@ -38,7 +43,6 @@ def digest(
     ] = None,
 ) -> None:
     """Run the morning round now: each team's channel post and each CSM's DM (or --weekly)."""
-    from bot.cli.render import render_message
     from bot.jobs.compose import plan_round
     from bot.jobs.digest import morning_round
 
@@ -60,38 +64,40 @@ def digest(
                 say(unsent[0].upper() + unsent[1:])
             if not plan.outgoing:
                 console.print(f"[dim]Team {as_text(plan.team)}: nothing to send.[/]")
-            for out in plan.outgoing:
-                render_message(
-                    console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text
-                )
+            _print(plan.outgoing)
         return
     client = make_round_client(settings, token=settings.secret("slack_bot_token"))
-    summary = morning_round(engine=engine, client=client, now=now, settings=settings, team_name=team)
-    say(summary.line())  # it quotes Slack's error strings
-    if summary.outcomes["failed"] or summary.outcomes["refused"]:
-        raise typer.Exit(code=3)
+    _report(morning_round(engine=engine, client=client, now=now, settings=settings, team_name=team))
 
 
 def weekly_digest(
     *, engine: Engine, settings: Settings, now: datetime, team: str | None, dry_run: bool
 ) -> None:
     """`digest --weekly`: every team's weekly DMs now, whatever the day; each manager's once a local week."""
-    from bot.cli.render import render_message
     from bot.jobs.weekly import plan_weeks, weekly_round
 
     if dry_run:
         for week in plan_weeks(engine=engine, now=now, settings=settings, team_name=team):
             if not week.outgoing:
                 console.print(f"[dim]Team {as_text(week.team)}: no manager to send the week to.[/]")
-            for out in week.outgoing:
-                render_message(
-                    console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text
-                )
+            _print(week.outgoing)
         return
     client = make_round_client(settings, token=settings.secret("slack_bot_token"))
-    summary = weekly_round(
-        engine=engine, client=client, now=now, settings=settings, team_name=team, force=True
+    _report(
+        weekly_round(engine=engine, client=client, now=now, settings=settings, team_name=team, force=True)
     )
+
+
+def _print(outgoing: Sequence[Outgoing]) -> None:
+    """`--dry-run`: each message as Slack would show it, in the terminal; nothing is sent."""
+    from bot.cli.render import render_message
+
+    for out in outgoing:
+        render_message(console, title=out.title, blocks=out.message.block_dicts(), text=out.message.text)
+
+
+def _report(summary: DeliveryReport) -> None:
+    """What a round sent, in one line (it quotes Slack's error strings); exit 3 if anything failed."""
     say(summary.line())
     if summary.outcomes["failed"] or summary.outcomes["refused"]:
         raise typer.Exit(code=3)
