@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
+
+if TYPE_CHECKING:
+    from scipy.optimize import LinearConstraint
 
 HALF = 0.5  # objectives are integers: "≤ best + ½" fixes a level without any floating-point doubt
 
@@ -51,11 +52,17 @@ class _Rows:
         self.hi.append(hi)
 
     def constraint(self, width: int) -> LinearConstraint:
+        # scipy imported where a plan is solved, not in every process that can start one: half a second.
+        from scipy.optimize import LinearConstraint
+        from scipy.sparse import coo_array
+
         matrix = coo_array((self.v, (self.r, self.c)), shape=(len(self.lo), width)).tocsr()
         return LinearConstraint(matrix, np.array(self.lo), np.array(self.hi))
 
 
 def _solve(c: np.ndarray, integrality: np.ndarray, upper: np.ndarray, rows: _Rows) -> np.ndarray:
+    from scipy.optimize import Bounds, milp
+
     result = milp(
         c,
         integrality=integrality,

@@ -12,14 +12,15 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-from scipy.stats import norm
+from statistics import NormalDist
 
 from bot.domain.playbooks import on_time
 from bot.domain.usage import DeclineRules
 
 CONFIDENCE = 0.90
-Z = float(norm.ppf(1 - (1 - CONFIDENCE) / 2))  # two-sided 90%: norm.ppf(0.95), about 1.645
+# Two-sided 90%: the normal's 95th percentile, about 1.645. The standard library's inverse CDF (Wichura's
+# AS241) agrees with scipy's norm.ppf to 1e-15, and spares every process scipy.stats' second of import.
+Z = NormalDist().inv_cdf(1 - (1 - CONFIDENCE) / 2)
 LIFT_FROM_DAYS = 28  # the lift looks at accounts flagged 28 ...
 LIFT_TO_DAYS = 56  # ... to 56 days before the report's day: time enough to recover, or not
 MIN_GROUP = 10  # under this many accounts in either group: "too few to tell"

@@ -246,6 +246,20 @@ def acknowledge(ack: Ack) -> None:
     ack()
 
 
+def check_form(errors_of: Callable[[dict[str, Any]], dict[str, str]]) -> Callable[..., None]:
+    """A modal's ack function that checks its fields alone (no Slack, no database): Slack shows the
+    errors `errors_of` finds beside their inputs, or closes the form when there are none."""
+
+    def ack_form(ack: Ack, view: dict[str, Any]) -> None:
+        errors = errors_of(view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    return ack_form
+
+
 def answer_view(
     ack: Ack, body: dict[str, Any], decide: Callable[[], View], *, failed: Callable[[str], View]
 ) -> None:

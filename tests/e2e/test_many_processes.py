@@ -1,6 +1,6 @@
 """Many processes, one truth: three `serve` and two `clock` processes share one database.
 
-The round fires in both clocks at the same minute and every recipient still gets one message; the
+The round fires in both clocks at the same moment and every recipient still gets one message; the
 same button clicked through two `serve` processes at the same moment is recorded once.
 """
 
@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,13 +79,15 @@ def assert_nobody_saw_an_error(slack: SlackStandIn, apps: list[ServedApp]) -> No
 def fire_the_round_in_two_clocks(
     engine: Engine, session: Session, cli: Cli, slack: SlackStandIn, tmp_path: Path
 ) -> frozenset[str]:
-    """Load the company with its post time the next whole minute ≥ 20 s away; both clocks fire it then."""
-    post = (datetime.now(ZONE) + timedelta(seconds=80)).replace(second=0, microsecond=0)
+    """Load the company with this minute as its post time: both clocks, started together, find the
+    round due and not sent, and fire it at once (the firing at the post time itself is
+    tests/jobs/test_scheduler.py's; waiting here for the next whole minute cost up to 80 s)."""
+    post = datetime.now(ZONE).replace(second=0, microsecond=0)
     company.load(engine, tmp_path, today=post.date())
     company.set_channels(session, post_time=f"{post:%H:%M}", timezone="Europe/London")
     recipients = company.clock_recipients(post.date())  # on a Monday, the manager's week too
     clocks = [cli.start("clock", env=EVERY_DAY), cli.start("clock", env=EVERY_DAY)]
-    deadline = post.timestamp() + 60
+    deadline = time.time() + 60
     while time.time() < deadline and len(slack.calls("chat.postMessage")) < len(recipients):
         assert all(c.poll() is None for c in clocks), "a clock process died"
         time.sleep(0.5)
@@ -95,9 +97,10 @@ def fire_the_round_in_two_clocks(
     said = [c.stdout.read() if c.stdout else "" for c in clocks]
     sent = Counter(c.param("channel") for c in slack.calls("chat.postMessage"))
     assert set(sent) == recipients and set(sent.values()) == {1}, (dict(sent), said)
-    for output in said:  # both fired the round for both teams, at the same minute
-        assert "team Harbor: Morning round" in output and "team Summit: Morning round" in output, said
+    for output in said:
         assert "Traceback" not in output, output
+    for team in ("Harbor", "Summit"):  # caught up by one clock or both, whichever claimed it first
+        assert f"team {team} (catching up): Morning round" in "".join(said), said
     # Between them the clocks sent each message once (the other one found it sent, or being sent).
     assert sum(int(n) for n in re.findall(r"(\d+) sent", "".join(said))) == len(recipients), said
     return recipients

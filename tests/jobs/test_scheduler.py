@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.jobs import scheduler as sched
 from bot.jobs.digest import morning_round
+from bot.models import Team
 from bot.services import teams
 from bot.slack.client import make_round_client
 from tests.support import company, factories
@@ -171,3 +172,34 @@ def test_re_reading_unchanged_teams_leaves_their_jobs_and_drops_a_team_gone(
         assert set(schedule.teams) == {sched.team_job_id(harbor.id)}
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_teams_job_fired_by_the_scheduler_sends_its_round(
+    engine: Engine, session: Session, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    """The job as the clock registers it, fired by APScheduler itself (not called by hand): its
+    arguments are the ones the round needs, and it sends the team's post and DMs once."""
+    now = datetime.now(LONDON)
+    today = now.date()
+    company.load(engine, tmp_path, today=today)
+    # This minute: on a Monday the manager's week (due from the post time) goes with the round.
+    company.set_channels(session, "Harbor", post_time=f"{now:%H:%M}", timezone="Europe/London")
+    every_day = "mon,tue,wed,thu,fri,sat,sun"
+    settings = Settings(
+        _env_file=None, slack_api_url=slack.base_url, slack_bot_token="xoxb-test", post_days=every_day
+    )
+    harbor = session.exec(select(Team).where(Team.name == "Harbor")).one()
+    assert harbor.id is not None
+    scheduler = BackgroundScheduler()
+    sched.configure(scheduler, engine, settings)
+    scheduler.start(paused=True)
+    try:
+        scheduler.remove_job(sched.CATCH_UP_JOB_ID)  # only the team's own job fires here
+        scheduler.modify_job(sched.team_job_id(harbor.id), next_run_time=datetime.now(UTC))
+        scheduler.resume()
+        wanted = {"C0HARBOR", "U0ANA", "U0BEN"} | ({"U0MIA"} if today.weekday() == 0 else set())
+        slack.wait_for("chat.postMessage", count=len(wanted), timeout=60)
+    finally:
+        scheduler.shutdown(wait=True)
+    posted = Counter(c.param("channel") for c in slack.calls("chat.postMessage"))
+    assert posted == Counter(dict.fromkeys(wanted, 1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from sqlmodel import Session
 
 from bot.domain.playbooks import Step
@@ -15,14 +15,14 @@ from bot.slack.ids import CallbackId, FieldId, ModalContext
 from bot.slack.interactions import ModalSubmit
 from bot.slack.listeners.actions.steps import mark_done, open_step, step_line
 from bot.slack.message_edit import Place
-from bot.slack.work import Effects, Scope, after_ack
+from bot.slack.work import Effects, Scope, after_ack, check_form
 
 MAX_OUTCOME = 300
 
 
 def register(app: App) -> None:
     for callback_id in (CallbackId.STEP_DONE_MODAL, CallbackId.STEP_SKIP_MODAL):
-        app.view(callback_id)(ack=check_fields, lazy=[after_ack(ModalSubmit.of, record_form)])
+        app.view(callback_id)(ack=check_form(form_errors), lazy=[after_ack(ModalSubmit.of, record_form)])
 
 
 def field(values: dict[str, Any], block_id: str) -> str:
@@ -60,16 +60,12 @@ def validate(kind: Step, values: dict[str, Any]) -> tuple[dict[str, str], dict[s
     }
 
 
-def check_fields(ack: Ack, view: dict[str, Any]) -> None:
-    """The form's errors at once, from the fields alone: the ack needs neither Slack nor the database."""
+def form_errors(view: dict[str, Any]) -> dict[str, str]:
+    """The form's errors, from its fields alone (a skip's reason is optional: it has none)."""
     if view.get("callback_id") == CallbackId.STEP_SKIP_MODAL:
-        ack()
-        return
+        return {}
     errors, _ = validate(form_kind(view["state"]["values"]), view["state"]["values"])
-    if errors:
-        ack(response_action="errors", errors=errors)
-    else:
-        ack()
+    return errors
 
 
 def form_kind(values: dict[str, Any]) -> Step:
