@@ -119,12 +119,17 @@ def is_busy(error: BaseException) -> bool:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+def session_scope(engine: Engine, *, commit: bool = True) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error. `commit=False` (a dry run) rolls
+    back whatever it did, success or not. Core work (the bulk importers) runs on `session.connection()`,
+    in the same transaction."""
     session = Session(engine, expire_on_commit=False)
     try:
         yield session
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlmodel import SQLModel
 
+from bot.db import session_scope
 from bot.domain.segments import match_segment
 from bot.importers.crm import LABELS, SOURCES, Source
 from bot.importers.csvfile import CsvFile, Progress, Row, Table
@@ -126,7 +127,8 @@ def import_accounts(
     started = perf_counter()
     dates = DateBounds.accounts(today)
     account = SQLModel.metadata.tables["account"]
-    with engine.begin() as conn:
+    with session_scope(engine) as session:
+        conn = session.connection()
         lookups = _Lookups(conn, source)
         holds = PlanHolds(conn, today=today, hold_days=plan_hold_days, person_ids=lookups.by_slack_id)
         stored = {

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlmodel import SQLModel
 
+from bot.db import session_scope
 from bot.identifiers import is_slack_user_id
 from bot.importers.csvfile import CsvFile, Progress, Row, Table
 from bot.importers.errors import CsvError, ImportResult
@@ -114,7 +115,8 @@ def import_team(
     with CsvFile(path, required=COLUMNS) if not isinstance(path, Table) else path as file:
         members = _read(file, progress, lookup)
     result = ImportResult("team", file.name, rows=len(members))
-    with engine.begin() as conn:
+    with session_scope(engine) as session:
+        conn = session.connection()
         team_ids, created = teams.ensure_named(conn, [member.team for member in members])
         result.details["teams created"] = created
         _write_people(conn, file, members, team_ids, result)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
+from bot.db import session_scope
 from bot.domain.usage import FeedAge
 from bot.models import Person, Team
 from bot.outbox.outgoing import ChannelPost, MorningDm, Outgoing
@@ -129,13 +130,8 @@ def plan_round(
 ) -> list[RoundPlan]:
     """Compose every team's messages; `commit=False` (a dry run) leaves the alerts untouched."""
     medians = Medians()
-    with Session(engine, expire_on_commit=False) as session:
-        plans = [
+    with session_scope(engine, commit=commit) as session:
+        return [
             plan_team(session=session, team=team, now=now, settings=settings, medians=medians)
             for team in select_teams(session=session, team_name=team_name)
         ]
-        if commit:
-            session.commit()
-        else:
-            session.rollback()
-    return plans

@@ -134,10 +134,8 @@ def weekly_round(
 
 def plan_weeks(*, engine: Engine, now: datetime, settings: Settings, team_name: str | None) -> list[TeamWeek]:
     """What `digest --weekly --dry-run` prints: every team's weekly DMs, composed, nothing written."""
-    with Session(engine, expire_on_commit=False) as session:
-        found = [
+    with session_scope(engine, commit=False) as session:
+        return [
             compose(session=session, team=team, now=now, settings=settings)
             for team in select_teams(session=session, team_name=team_name)
         ]
-        session.rollback()
-    return found
