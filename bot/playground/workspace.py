@@ -210,6 +210,12 @@ class Workspace:
                 return view
         raise SlackError("not_found")
 
+    def top_modal(self, user: str, view_id: object) -> OpenView | None:
+        """The dialog `view_id` when it is the one on top of the user's stack (the only one they can act
+        in), else None."""
+        stack = self.modals.get(user) or []
+        return stack[-1] if stack and stack[-1].id == view_id else None
+
     # what Slack itself does --------------------------------------------------------------------
 
     def add_post(self, post: Post) -> Post:

@@ -18,7 +18,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import load_settings
 from bot.errors import CannotStart
-from bot.playground.server import API_PATH, HOST, SLASH_COMMANDS, bind, playground_settings, running
+from bot.playground.page import SLASH_COMMANDS
+from bot.playground.server import API_PATH, HOST, bind, playground_settings, running
 from tests.support.processes import csm_coach_executable
 
 ROOT = Path(__file__).resolve().parents[2]
