@@ -149,10 +149,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that starts `csm-coach` as a process (`serve_process`, `cli_process`) is marked `process`;
     one that drives Chromium (the `browser` fixture, tests/playground) is marked `browser`; one that gets
     the database under test (`database_url`, directly or through `engine`, `session`, `cli` …) is marked
-    `database`: the others run the same whatever DATABASE_URL says."""
+    `database`, unless it says `database_agnostic`: the others run the same whatever DATABASE_URL says."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if "database_url" in fixtures:
+        if "database_url" in fixtures and item.get_closest_marker("database_agnostic") is None:
             item.add_marker(pytest.mark.database)
         if PROCESS_FIXTURES & fixtures:
             item.add_marker(pytest.mark.process)

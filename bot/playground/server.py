@@ -214,9 +214,15 @@ def _server(app: Starlette, sock: socket.socket) -> Any:
 
     from bot.logs import uvicorn_log_config
 
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            # The page long-polls its state (POLL_SECONDS): answer those polls now, or stopping (Ctrl-C,
+            # a test's end) would wait for each to run out.
+            app.state.playground.workspace.close()
+            await super().shutdown(sockets=sockets)
+
     config = uvicorn.Config(app, log_level="warning", log_config=uvicorn_log_config(), lifespan="off")
-    server = uvicorn.Server(config)
-    return server
+    return Server(config)
 
 
 def run(*, port: int, say: Callable[[str], None]) -> None:

@@ -143,6 +143,7 @@ class Workspace:
         self._views = itertools.count(1)
         self.version = 0
         self._changed = asyncio.Event()
+        self.closing = False
 
     # change notification ------------------------------------------------------------------------
 
@@ -151,8 +152,13 @@ class Workspace:
         self._changed.set()
         self._changed = asyncio.Event()
 
+    def close(self) -> None:
+        """The server is stopping: every poll waiting for a change answers now, and any later one at once."""
+        self.closing = True
+        self._changed.set()
+
     async def wait_for_change(self, since: int, seconds: float) -> None:
-        if self.version != since:
+        if self.version != since or self.closing:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), seconds)

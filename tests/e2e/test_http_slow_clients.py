@@ -17,6 +17,8 @@ from bot.web_limits import HEAD_SECONDS
 from tests.support import rawhttp, signing
 from tests.support.processes import ServeApp, ServedApp
 
+pytestmark = pytest.mark.database_agnostic  # uvicorn's limits on slow clients: the same on any database
+
 
 @pytest.fixture
 def serve_app(serve_process: ServeApp) -> ServeApp:

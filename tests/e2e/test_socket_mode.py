@@ -18,6 +18,8 @@ from tests.support.blockcheck import assert_valid_message, message_text
 from tests.support.processes import Cli
 from tests.support.slack_standin import SlackStandIn
 
+pytestmark = pytest.mark.database_agnostic  # the Socket Mode transport: the same on any database
+
 
 @pytest.fixture
 def cli(cli_process: Cli) -> Cli:

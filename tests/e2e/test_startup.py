@@ -13,6 +13,8 @@ from tests.support import company
 from tests.support.processes import Cli, ServeApp, free_port
 from tests.support.slack_standin import APP_TOKEN, BOT_TOKEN, SlackStandIn
 
+pytestmark = pytest.mark.database_agnostic  # start-up checks come before any query: the same on any database
+
 
 @pytest.fixture
 def serve_app(serve_process: ServeApp) -> ServeApp:

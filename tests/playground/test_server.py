@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import load_settings
 from bot.errors import CannotStart
-from bot.playground.page import SLASH_COMMANDS
+from bot.playground.page import POLL_SECONDS, SLASH_COMMANDS
 from bot.playground.server import API_PATH, HOST, bind, playground_settings, running
 from tests.support.processes import csm_coach_executable
 
@@ -197,3 +199,24 @@ def test_the_verb_loads_the_demo_on_an_empty_database_and_serves_the_page(tmp_pa
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_stopping_answers_a_waiting_poll_at_once(database_url: str) -> None:
+    """The page long-polls its state; stopping the playground (Ctrl-C) answers that poll rather than
+    waiting POLL_SECONDS for it to run out."""
+    answered: list[float] = []
+    with running(database_url=database_url) as url:
+        version = state(url, "")["version"]
+
+        def poll() -> None:
+            with urllib.request.urlopen(f"{url}playground/state?since={version}", timeout=60) as waited:
+                waited.read()  # waits: nothing changes
+            answered.append(time.monotonic())
+
+        waiting = threading.Thread(target=poll)
+        waiting.start()
+        time.sleep(0.5)  # the poll is in, and waiting
+        assert not answered
+        stopping = time.monotonic()
+    waiting.join(timeout=POLL_SECONDS)
+    assert answered and answered[0] - stopping < POLL_SECONDS / 2
