@@ -95,6 +95,13 @@ class ModalSubmit:
             values=(view.get("state") or {}).get("values") or {},
         )
 
+    def context(self, model: type[Ref]) -> Ref | None:
+        """The typed context the modal carries in its metadata; None when it is not one of ours."""
+        try:
+            return model.model_validate_json(self.metadata)
+        except ValidationError:
+            return None
+
 
 @dataclass(frozen=True)
 class HomeOpened:

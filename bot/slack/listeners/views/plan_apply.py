@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import ValidationError
 from slack_bolt import App
 from slack_sdk.models.views import View
 from sqlmodel import Session
@@ -68,10 +67,9 @@ def applied_view(session: Session, submit: ModalSubmit, scope: Scope) -> View:
 
 def tell_the_csms(session: Session, submit: ModalSubmit, scope: Scope) -> Effects:
     """After the commit and the ack: the handoff DMs of the plan this modal applied."""
-    try:
-        ref = PlanRef.model_validate_json(submit.metadata)
-    except ValidationError:
-        return []  # not a plan of ours: the modal's own answer said what went wrong
+    ref = submit.context(PlanRef)
+    if ref is None:
+        return []  # not a plan of ours: the modal's own answer said so
     record = plans.already_applied(session=session, fingerprint=ref.fingerprint)
     if record is None or record.id is None or record.applied_by != submit.user_id:
         log.info("plan modal of %s: no application of theirs, so no handoff DMs", submit.user_id)
