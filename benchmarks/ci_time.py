@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = re.compile(r"^==== (.*) ====$")
-PASS = re.compile(r"^==== pytest on (SQLite|PostgreSQL).*exit (\d+) after (\d+)s ====$")
+PASS = re.compile(r"^==== pytest on (SQLite|PostgreSQL).*exit (\d+) after (\d+)s.* ====$")
 SUMMARY = re.compile(r"^(=+ )?(\d+ passed.*) in [\d.]+s")
 
 

@@ -73,6 +73,7 @@ def test_migrate_brings_a_fresh_sqlite_file_up_to_date(cli: Cli, tmp_path: Path)
     assert result.returncode == 0 and "up to date" in result.stdout
 
 
+@pytest.mark.database_agnostic  # the demo keeps its own SQLite file (--db), whatever DATABASE_URL says
 def test_demo_runs_without_slack(cli: Cli, tmp_path: Path) -> None:
     result = cli.run(
         "demo", "--db", str(tmp_path / "demo.db"), "--today", "2026-11-23", env={"COLUMNS": "100"}

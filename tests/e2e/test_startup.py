@@ -1,5 +1,9 @@
 """Starting `run`, `serve` and `clock`: tokens first, then the database; whatever is wrong is one
-line naming it, with exit status 2, and nothing done before it (no migration, no message)."""
+line naming it, with exit status 2, and nothing done before it (no migration, no message).
+
+The refusals run the verbs in process (`cli`: the same `main`, through Typer's runner); one runs
+the installed `csm-coach` as a process, and `serve` starts as one, for what only a process shows
+(its exit status from the console script, nothing else on its output)."""
 
 from __future__ import annotations
 
@@ -20,12 +24,6 @@ pytestmark = pytest.mark.database_agnostic  # start-up checks come before any qu
 def serve_app(serve_process: ServeApp) -> ServeApp:
     """Here `serve` runs as a process: its start-up checks come before it listens."""
     return serve_process
-
-
-@pytest.fixture
-def cli(cli_process: Cli) -> Cli:
-    """Here the verbs run as processes: the start-up checks of `serve`, `clock` and `run`."""
-    return cli_process
 
 
 VERBS = ("serve", "clock", "run")
@@ -66,6 +64,17 @@ def test_a_token_of_the_wrong_shape_stops_the_start_before_slack_or_the_database
     prefix = "xoxb-" if variable == "SLACK_BOT_TOKEN" else "xapp-"
     assert one_line(result.stdout).startswith(f"csm-coach: {variable} is not ")
     assert f"it starts with {prefix}" in result.stdout and token not in result.stdout
+    assert slack.calls() == []
+    assert not (tmp_path / "never.db").exists()
+
+
+def test_as_a_process_too_a_refused_start_is_one_line_and_exit_status_2(
+    cli_process: Cli, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    result = cli_process.run("clock", env=start_env(tmp_path, SLACK_BOT_TOKEN="abc"))
+
+    assert result.returncode == 2
+    assert one_line(result.stdout).startswith("csm-coach: SLACK_BOT_TOKEN is not ")
     assert slack.calls() == []
     assert not (tmp_path / "never.db").exists()
 

@@ -17,12 +17,16 @@ import pytest
 import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from typer.testing import CliRunner
 
+from bot.cli import app as cli_app
 from bot.config import load_settings
 from bot.errors import CannotStart
 from bot.playground.page import POLL_SECONDS, SLASH_COMMANDS
 from bot.playground.server import API_PATH, HOST, bind, playground_settings, running
+from tests.support.inprocess import InProcessCli
 from tests.support.processes import csm_coach_executable
+from tests.support.slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,20 +68,15 @@ def test_serve_run_and_clock_never_import_the_playground() -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_it_refuses_to_start_beside_a_real_bot_token(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": "xoxb-1234-5678-real", "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [str(csm_coach_executable()), "playground", "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=env,
-    )
+def test_it_refuses_to_start_beside_a_real_bot_token(slack: SlackStandIn, tmp_path: Path) -> None:
+    # `csm-coach playground` through the CLI's main, in process, with a bot token set as a real one is.
+    cli = InProcessCli(slack, f"sqlite:///{tmp_path / 'never.db'}", tmp_path)
+    done = cli.run("playground", "--port", "0", env={"SLACK_BOT_TOKEN": "xoxb-1234-5678-real"})
     assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "SLACK_BOT_TOKEN is set" in lines[0], done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1 and "SLACK_BOT_TOKEN is set" in lines[0], done.stdout
     assert not list(tmp_path.glob("*.db")), "nothing was written"
+    assert slack.calls() == []
 
 
 def test_a_bot_token_in_dotenv_is_refused_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,9 +93,7 @@ def test_it_listens_on_127_0_0_1_only_and_has_no_host_option() -> None:
         assert sock.getsockname()[0] == HOST == "127.0.0.1"
     finally:
         sock.close()
-    done = subprocess.run(
-        [str(csm_coach_executable()), "playground", "--help"], capture_output=True, text=True, timeout=60
-    )
+    done = CliRunner().invoke(cli_app, ["playground", "--help"], env={"COLUMNS": "120"})
     assert "--port" in done.stdout and "--host" not in done.stdout
 
 
